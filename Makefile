@@ -1,0 +1,102 @@
+# lineage: every command CI runs lives here. `make test` and `make demo` work on a fresh machine
+# with nothing but Python: the targets below create the virtual environments they need.
+
+PYTHON ?= python3
+MLMD_PYTHON ?= python3.11
+VENV := .venv
+MLMD_VENV := .venv-mlmd
+BIN := $(VENV)/bin
+MLMD_BIN := $(MLMD_VENV)/bin
+PIP_FLAGS := --disable-pip-version-check --quiet
+
+# Database servers used by the MySQL/MariaDB and PostgreSQL tests (override from the environment).
+export LINEAGE_TEST_MYSQL_URL ?= mysql+pymysql://root@127.0.0.1:3306/test
+export LINEAGE_TEST_POSTGRESQL_URL ?= postgresql+psycopg://root@127.0.0.1:5432/test
+
+PYTEST_FLAGS ?= -q
+DEMO_DB ?= demo-out/demo.db
+
+.PHONY: help setup graphviz lint format typecheck test test-unit test-compat test-mlmd-suite \
+        test-newest-protobuf protos check-protos dump-schemas demo stress bench clean
+
+help:
+	@echo "make setup        create .venv and .venv-mlmd, install Graphviz when missing"
+	@echo "make test         lint, type-check, unit + database + ml-metadata compatibility tests"
+	@echo "make demo         record a small pipeline into demo-out/demo.db, query it, render it"
+	@echo "make protos       regenerate lineage/proto/_generated from schemas/*.proto"
+	@echo "make dump-schemas regenerate schemas/sql/*.sql from a fresh database per dialect"
+	@echo "make bench        run the benchmarks under bench/"
+	@echo "make stress       the long concurrency / crash / scale runs"
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,mysql,postgresql,notebook]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+# ml-metadata 1.17.1 ships only a CPython 3.11 wheel and pins protobuf<5: it gets its own venv,
+# with lineage installed next to it so both packages share one process and one descriptor pool.
+$(MLMD_BIN)/.installed: pyproject.toml
+	@test -x $(MLMD_BIN)/python || $(MLMD_PYTHON) -m venv $(MLMD_VENV)
+	$(MLMD_BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
+	$(MLMD_BIN)/python -m pip install $(PIP_FLAGS) 'ml-metadata==1.17.1' 'absl-py<2' \
+		'pytest==9.2.0' 'hypothesis==6.170.17' -e '.[mysql,postgresql]'
+	@touch $@
+
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+		echo "installing Graphviz (dot)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+
+setup: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check lineage tests scripts bench
+	$(BIN)/ruff format --check lineage tests scripts bench
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format lineage tests scripts bench
+	$(BIN)/ruff check --fix lineage tests scripts bench
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+# Unit, SQLite, MariaDB and PostgreSQL tests on the newest protobuf (no ml-metadata installed).
+test-unit: $(BIN)/.installed graphviz
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not compat" tests
+
+# The compatibility tests need the real ml-metadata (protobuf 4.25) in the same process.
+test-compat: $(MLMD_BIN)/.installed
+	$(MLMD_BIN)/python -m pytest $(PYTEST_FLAGS) -m compat -p no:cacheprovider tests
+
+# ml-metadata's own test file, unmodified, against lineage.MetadataStore on all three backends.
+test-mlmd-suite: $(MLMD_BIN)/.installed
+	$(MLMD_BIN)/python scripts/run_mlmd_suite.py --backend sqlite
+	$(MLMD_BIN)/python scripts/run_mlmd_suite.py --backend mysql
+	$(MLMD_BIN)/python scripts/run_mlmd_suite.py --backend postgresql
+
+test: lint typecheck check-protos test-unit test-compat test-mlmd-suite
+
+protos: $(BIN)/.installed
+	$(BIN)/python scripts/gen_protos.py
+
+check-protos: $(BIN)/.installed
+	$(BIN)/python scripts/gen_protos.py --check
+
+dump-schemas: $(BIN)/.installed
+	$(BIN)/python scripts/dump_schemas.py
+
+demo: $(BIN)/.installed graphviz
+	$(BIN)/python -m lineage.demo --db $(DEMO_DB)
+
+stress: $(BIN)/.installed
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m slow tests
+
+bench: $(BIN)/.installed $(MLMD_BIN)/.installed
+	@echo "see bench/README.md for the individual benchmark scripts"
+
+clean:
+	rm -rf $(VENV) $(MLMD_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out
