@@ -9,7 +9,8 @@ working when it switches to ``lineage.errors``::
         ├── CancelledError               CANCELLED
         ├── UnknownError                 UNKNOWN
         ├── InvalidArgumentError         INVALID_ARGUMENT
-        │   └── FilterQueryError         a malformed ``filter_query`` (carries .position)
+        │   ├── FilterQueryError         a malformed ``filter_query`` (carries .position)
+        │   └── ConfigurationError       a missing or invalid connection configuration
         ├── DeadlineExceededError        DEADLINE_EXCEEDED
         ├── NotFoundError                NOT_FOUND
         ├── AlreadyExistsError           ALREADY_EXISTS
@@ -22,6 +23,7 @@ working when it switches to ``lineage.errors``::
         ├── UnimplementedError           UNIMPLEMENTED
         ├── InternalError                INTERNAL
         ├── UnavailableError             UNAVAILABLE
+        │   └── ConnectionFailedError    the database cannot be opened
         ├── DataLossError                DATA_LOSS
         └── UnauthenticatedError         UNAUTHENTICATED
 
@@ -59,6 +61,8 @@ __all__ = [
     "AbortedError",
     "AlreadyExistsError",
     "CancelledError",
+    "ConfigurationError",
+    "ConnectionFailedError",
     "DataLossError",
     "DeadlineExceededError",
     "FailedPreconditionError",
@@ -256,8 +260,16 @@ class FilterQueryError(InvalidArgumentError):
         return (type(self), (self.message, self.error_code, self.position))
 
 
-class SchemaVersionError(FailedPreconditionError):
-    """The database schema version does not match the library's."""
+class SchemaVersionError(FailedPreconditionError, RuntimeError):
+    """The database schema version does not fit this library (a RuntimeError, as in ml-metadata)."""
+
+
+class ConfigurationError(InvalidArgumentError, RuntimeError):
+    """The connection configuration is missing or invalid (a RuntimeError, as in ml-metadata)."""
+
+
+class ConnectionFailedError(UnavailableError, RuntimeError):
+    """The database could not be opened or reached (a RuntimeError, as in ml-metadata)."""
 
 
 _BY_CODE: dict[int, type[StatusError]] = {
