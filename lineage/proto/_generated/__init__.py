@@ -1,0 +1,4 @@
+"""Generated protobuf modules. Do not edit; import them through ``lineage.proto``.
+
+Regenerate with ``make protos`` (``scripts/gen_protos.py``) after editing ``schemas/*.proto``.
+"""
