@@ -17,7 +17,7 @@ PYTEST_FLAGS ?= -q
 DEMO_DB ?= demo-out/demo.db
 
 .PHONY: help setup graphviz lint format typecheck test test-unit test-compat test-mlmd-suite \
-        test-newest-protobuf protos check-protos dump-schemas demo stress bench clean
+        protos check-protos dump-schemas demo stress bench clean
 
 help:
 	@echo "make setup        create .venv and .venv-mlmd, install Graphviz when missing"

@@ -1,0 +1,21 @@
+"""The MLMD-compatible store: ``MetadataStore``, listing options and schema downgrade.
+
+This is the only package of lineage that imports SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from lineage.store._config import DEFAULT_DB, ENV_VAR, resolve_db
+from lineage.store._listing import ListOptions, OrderByField
+from lineage.store.metadata_store import ExtraOptions, MetadataStore, downgrade_schema
+
+__all__ = [
+    "DEFAULT_DB",
+    "ENV_VAR",
+    "ExtraOptions",
+    "ListOptions",
+    "MetadataStore",
+    "OrderByField",
+    "downgrade_schema",
+    "resolve_db",
+]

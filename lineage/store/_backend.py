@@ -1,0 +1,431 @@
+"""Connections, transactions and compiled SQL for one database.
+
+Statements are written with SQLAlchemy Core against the models in ``_schema``, compiled once per
+dialect into the driver's own parameter style, and executed on the driver's cursor. That keeps
+every value a bound parameter and keeps the per-call overhead near the driver's (a point read
+costs a few microseconds on SQLite instead of tens through the ORM layers).
+
+Each thread uses its own connection (an in-memory SQLite database has one connection shared
+under a lock, since every connection to ``:memory:`` would be a different database). This module is
+also the single place where driver exceptions become :mod:`lineage.errors`, always with
+``raise ... from``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool, StaticPool
+
+from lineage.errors import (
+    AbortedError,
+    AlreadyExistsError,
+    ConnectionFailedError,
+    InternalError,
+    InvalidArgumentError,
+    LineageError,
+    UnavailableError,
+)
+from lineage.store._config import Target
+from lineage.store._schema import Tables, build_tables
+
+__all__ = ["SQL", "Backend", "Tx"]
+
+#: SQLite waits this long for another writer before giving up (seconds).
+SQLITE_BUSY_TIMEOUT_S = 60.0
+#: Largest number of values bound in one IN (...) list or one multi-row INSERT.
+CHUNK = 500
+
+_POSTCOMPILE = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
+_DB_NAME = re.compile(r"^[A-Za-z0-9_$\-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class SQL:
+    """A statement compiled for one driver, with the names of its list-valued parameters."""
+
+    text: str
+    expanding: tuple[str, ...]
+    returns_rows: bool
+
+
+def _compile_dialect(dialect: str) -> sa.Dialect:
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import pysqlite
+
+        return pysqlite.dialect(paramstyle="named")
+    if dialect == "mysql":
+        from sqlalchemy.dialects.mysql import pymysql
+
+        return pymysql.dialect(paramstyle="pyformat")
+    from sqlalchemy.dialects.postgresql import psycopg
+
+    return psycopg.dialect(paramstyle="pyformat")
+
+
+class Backend:
+    """One database: its engine, table models, statement cache and per-thread connections."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.dialect = target.dialect
+        self.tables: Tables = build_tables(self.dialect)
+        self._compiler = _compile_dialect(self.dialect)
+        self._cache: dict[Any, SQL] = {}
+        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._all_conns: list[Any] = []
+        self._closed = False
+        if self.dialect != "sqlite" and target.create_database:
+            self._create_database()
+        self.engine = self._make_engine()
+        self.dbapi: Any = self.engine.dialect.loaded_dbapi
+        self.server_version: tuple[int, ...] = ()
+        self.is_mariadb = False
+        self._shared = target.is_memory  # one connection for an in-memory database
+
+    # ----------------------------------------------------------------- engine and connections
+    def _make_engine(self) -> sa.Engine:
+        t = self.target
+        if self.dialect == "sqlite":
+            args: dict[str, Any] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+            url = t.url
+            if t.read_only and not t.is_memory:
+                database = url.database or ""
+                if not database.startswith("file:"):
+                    database = "file:" + os.path.abspath(database)
+                url = url.set(database=database + "?mode=ro", query={"uri": "true"})
+            pool = StaticPool if t.is_memory else NullPool
+            engine = sa.create_engine(url, connect_args=args, poolclass=pool)
+        else:
+            engine = sa.create_engine(t.url, connect_args=dict(t.connect_args), poolclass=NullPool)
+        return engine
+
+    def _create_database(self) -> None:
+        """Create the MySQL/PostgreSQL database when it is missing, as ml-metadata does."""
+        name = self.target.url.database or ""
+        if not _DB_NAME.match(name):
+            raise InvalidArgumentError(
+                f"database name {name!r} is not a plain identifier (letters, digits, _ $ -); "
+                "create it yourself and set skip_db_creation"
+            )
+        if self.dialect == "mysql":
+            server = self.target.url._replace(database=None)
+            quoted = "`" + name + "`"
+            exists_sql = "SELECT 1 FROM information_schema.schemata WHERE schema_name = %(n)s"
+        else:
+            server = self.target.url.set(database="postgres")
+            quoted = '"' + name + '"'
+            exists_sql = "SELECT 1 FROM pg_database WHERE datname = %(n)s"
+        try:
+            engine = sa.create_engine(
+                server,
+                connect_args=dict(self.target.connect_args),
+                poolclass=NullPool,
+                isolation_level="AUTOCOMMIT",
+            )
+            with engine.connect() as conn:
+                exists = conn.exec_driver_sql(exists_sql, {"n": name}).first()
+                if not exists:
+                    try:
+                        conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
+                    except sa.exc.DBAPIError as exc:  # lost a race with another creator
+                        if not conn.exec_driver_sql(exists_sql, {"n": name}).first():
+                            raise ConnectionFailedError(
+                                f"cannot create database {name!r} on {self.target.display}: "
+                                f"{exc.orig}"
+                            ) from exc
+            engine.dispose()
+        except sa.exc.DBAPIError as exc:
+            raise ConnectionFailedError(
+                f"cannot connect to {self.target.display}: {_first_line(exc.orig)}"
+            ) from exc
+
+    def _new_connection(self) -> Any:
+        try:
+            fairy = self.engine.raw_connection()
+        except sa.exc.DBAPIError as exc:
+            raise ConnectionFailedError(
+                f"cannot connect to {self.target.display}: {_first_line(exc.orig)}"
+            ) from exc
+        except Exception as exc:  # e.g. a malformed URL option
+            raise ConnectionFailedError(f"cannot connect to {self.target.display}: {exc}") from exc
+        conn = fairy.dbapi_connection
+        if self.dialect == "sqlite":
+            conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
+            cur = conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+            if not self.target.is_memory and not self.target.read_only:
+                mode = cur.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    # Another process may hold the database; a later connection switches it.
+                    with contextlib.suppress(self.dbapi.OperationalError):
+                        cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
+            cur.close()
+        elif self.dialect == "mysql":
+            conn.autocommit(False)
+            cur = conn.cursor()
+            cur.execute("SELECT VERSION()")
+            text = str(cur.fetchone()[0])
+            cur.close()
+            self.is_mariadb = "mariadb" in text.lower()
+            self.server_version = _version_tuple(text)
+        else:
+            conn.autocommit = False
+            self.server_version = (conn.info.server_version // 10000,)
+        return (fairy, conn)
+
+    def _connection(self) -> Any:
+        if self._closed:
+            raise UnavailableError("the store is closed")
+        if self._shared:
+            shared = getattr(self, "_shared_conn", None)
+            if shared is None:
+                shared = self._shared_conn = self._new_connection()
+                self._all_conns.append(shared)
+            return shared[1]
+        local = self._local
+        pid = os.getpid()
+        if getattr(local, "pid", None) != pid or local.conn is None:
+            pair = self._new_connection()
+            local.pid = pid
+            local.conn = pair
+            with self._lock:
+                self._all_conns.append(pair)
+        return local.conn[1]
+
+    def _discard_connection(self) -> None:
+        """Forget this thread's connection after a connection-level failure."""
+        if self._shared:
+            return
+        pair = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if pair is not None:
+            with self._lock:
+                if pair in self._all_conns:
+                    self._all_conns.remove(pair)
+            with contextlib.suppress(Exception):  # best effort on a broken connection
+                pair[0].invalidate()
+
+    def close(self) -> None:
+        """Close every connection this backend opened (in this process)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            conns, self._all_conns = self._all_conns, []
+        pid = os.getpid()
+        for fairy, _ in conns:
+            try:
+                if getattr(self._local, "pid", pid) == pid:
+                    fairy.close()
+            except Exception:  # noqa: S110 - closing must not raise
+                pass
+        self.engine.dispose()
+
+    # ----------------------------------------------------------------- statements
+    def sql(self, key: Any, build: Callable[[Tables], Any]) -> SQL:
+        """Compile ``build(tables)`` once for this driver and cache it under ``key``."""
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        stmt = build(self.tables)
+        compiled = stmt.compile(dialect=self._compiler)
+        text = compiled.string
+        expanding = tuple(_POSTCOMPILE.findall(text))
+        returns = (
+            bool(getattr(compiled, "returning", None))
+            or isinstance(stmt, sa.Select)
+            or (hasattr(stmt, "is_select") and stmt.is_select)
+        )
+        found = SQL(text=text, expanding=expanding, returns_rows=returns)
+        self._cache[key] = found
+        return found
+
+    def compile_adhoc(self, stmt: Any) -> tuple[str, dict[str, Any]]:
+        """Compile a one-off statement (e.g. a filter query) with its bound values."""
+        compiled = stmt.compile(dialect=self._compiler, compile_kwargs={"render_postcompile": True})
+        return compiled.string, dict(compiled.params)
+
+    def placeholder(self, name: str) -> str:
+        return f":{name}" if self.dialect == "sqlite" else f"%({name})s"
+
+    def render(self, sql: SQL, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Expand list-valued parameters into one placeholder per value."""
+        if not sql.expanding:
+            return sql.text, params
+        text = sql.text
+        out = dict(params)
+        for name in sql.expanding:
+            values = list(out.pop(name))
+            if not values:
+                raise ValueError(f"empty list for parameter {name}")  # callers guard this
+            names = [f"{name}_{i}" for i in range(len(values))]
+            out.update(zip(names, values, strict=True))
+            text = text.replace(
+                f"__[POSTCOMPILE_{name}]", ", ".join(self.placeholder(n) for n in names)
+            )
+        return text, out
+
+    # ----------------------------------------------------------------- transactions
+    @contextmanager
+    def transaction(self, write: bool) -> Iterator[Tx]:
+        """Run a block in one transaction; translate driver errors; roll back on any failure."""
+        if self._shared:
+            with self._lock:
+                yield from self._transaction(write)
+        else:
+            yield from self._transaction(write)
+
+    def _transaction(self, write: bool) -> Iterator[Tx]:
+        conn = self._connection()
+        try:
+            cur = conn.cursor()
+            if self.dialect == "sqlite":
+                cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            elif self.dialect == "mysql":
+                cur.execute("START TRANSACTION" if write else "START TRANSACTION READ ONLY")
+        except self.dbapi.Error as exc:
+            self._rollback(conn)
+            raise self.translate(exc) from exc
+        tx = Tx(self, conn, cur)
+        try:
+            yield tx
+            conn.commit()
+        except self.dbapi.Error as exc:
+            self._rollback(conn)
+            raise self.translate(exc) from exc
+        except BaseException:
+            self._rollback(conn)
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                cur.close()
+
+    def _rollback(self, conn: Any) -> None:
+        try:
+            conn.rollback()
+        except Exception:
+            self._discard_connection()
+
+    def translate(self, exc: BaseException) -> LineageError:
+        """Map a driver exception to the lineage error a caller should see."""
+        message = _first_line(exc)
+        code = _error_code(exc)
+        if isinstance(exc, self.dbapi.IntegrityError):
+            return AlreadyExistsError(f"a row with the same unique key already exists: {message}")
+        if self.dialect == "sqlite":
+            lowered = message.lower()
+            if "locked" in lowered or "busy" in lowered:
+                return AbortedError(f"the database is busy, try again: {message}")
+            if isinstance(exc, self.dbapi.OperationalError) and "readonly" in lowered.replace(
+                " ", ""
+            ):
+                return InvalidArgumentError(f"the store is read-only: {message}")
+        elif self.dialect == "mysql":
+            if code in (1213, 1205):
+                return AbortedError(f"lock conflict (deadlock or lock wait timeout): {message}")
+            if code in (2006, 2013, 2003, 2055):
+                self._discard_connection()
+                return UnavailableError(f"lost the connection to {self.target.display}: {message}")
+        else:
+            sqlstate = getattr(exc, "sqlstate", None)
+            if sqlstate in ("40001", "40P01", "55P03"):
+                return AbortedError(f"serialization failure or deadlock: {message}")
+            if sqlstate == "23505":
+                return AlreadyExistsError(
+                    f"a row with the same unique key already exists: {message}"
+                )
+            if isinstance(exc, self.dbapi.OperationalError):
+                self._discard_connection()
+                return UnavailableError(f"lost the connection to {self.target.display}: {message}")
+        return InternalError(f"database error: {message}")
+
+
+class Tx:
+    """A transaction in progress: run cached statements on one cursor."""
+
+    __slots__ = ("backend", "conn", "cur", "dialect")
+
+    def __init__(self, backend: Backend, conn: Any, cur: Any) -> None:
+        self.backend = backend
+        self.conn = conn
+        self.cur = cur
+        self.dialect = backend.dialect
+
+    def run(self, sql: SQL, params: dict[str, Any] | None = None) -> Any:
+        """Execute ``sql`` and return the cursor (iterate it or call fetchall)."""
+        if sql.expanding:
+            text, bound = self.backend.render(sql, params or {})
+            self.cur.execute(text, bound)
+        else:
+            self.cur.execute(sql.text, params or {})
+        return self.cur
+
+    def rows(self, sql: SQL, params: dict[str, Any] | None = None) -> list[Any]:
+        """Execute and fetch every row."""
+        return list(self.run(sql, params).fetchall())
+
+    def rows_chunked(
+        self, sql: SQL, name: str, values: Sequence[Any], params: dict[str, Any] | None = None
+    ) -> list[Any]:
+        """Execute once per chunk of ``values`` bound to the list parameter ``name``."""
+        out: list[Any] = []
+        base = dict(params or {})
+        for start in range(0, len(values), CHUNK):
+            base[name] = values[start : start + CHUNK]
+            out.extend(self.run(sql, base).fetchall())
+        return out
+
+    def many(self, sql: SQL, seq: Iterable[dict[str, Any]]) -> None:
+        """Execute a statement once per parameter set (driver batching)."""
+        batch = list(seq)
+        if batch:
+            self.cur.executemany(sql.text, batch)
+
+    def adhoc(self, stmt: Any) -> list[Any]:
+        """Compile and run a one-off statement; return all rows."""
+        text, params = self.backend.compile_adhoc(stmt)
+        self.cur.execute(text, params)
+        return list(self.cur.fetchall())
+
+    def scalar(self, sql: SQL, params: dict[str, Any] | None = None) -> Any:
+        row = self.run(sql, params).fetchone()
+        return None if row is None else row[0]
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc) if exc is not None else ""
+    if exc is not None and getattr(exc, "args", None) and isinstance(exc.args[0], int):
+        # PyMySQL: (errno, message)
+        text = f"({exc.args[0]}) {exc.args[1] if len(exc.args) > 1 else ''}"
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _error_code(exc: BaseException) -> int | None:
+    args = getattr(exc, "args", ())
+    if args and isinstance(args[0], int):
+        return int(args[0])
+    return None
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    if not match:
+        return ()
+    return tuple(int(g) for g in match.groups() if g is not None)
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    """Split ``values`` into slices of at most ``size``."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,0 +1,153 @@
+"""Property values and rows in MLMD's storage encodings, and back to protos.
+
+A property is one row with exactly one non-NULL value column:
+
+* INT → ``int_value``, DOUBLE → ``double_value``, STRING → ``string_value``,
+  BOOLEAN → ``bool_value`` (0/1 on SQLite and MySQL);
+* STRUCT → ``string_value`` = ``"mlmd-struct::"`` + base64 of the serialized ``Struct``;
+* PROTO → ``proto_value`` = the serialized ``google.protobuf.Any``, base64-encoded text on SQLite
+  and MySQL, raw bytes on PostgreSQL.
+
+On read the first non-NULL column wins in MLMD's order: int, double, string, proto, bool.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from typing import Any
+
+from google.protobuf import any_pb2, struct_pb2
+from google.protobuf.message import DecodeError
+
+from lineage.errors import InvalidArgumentError
+
+__all__ = [
+    "STRUCT_PREFIX",
+    "decode_value",
+    "encode_value",
+    "now_ms",
+    "value_kind",
+]
+
+STRUCT_PREFIX = "mlmd-struct::"
+
+# PropertyType enum values (metadata_store.proto).
+UNKNOWN, INT, DOUBLE, STRING, STRUCT, PROTO, BOOLEAN = range(7)
+_KIND_BY_FIELD = {
+    "int_value": INT,
+    "double_value": DOUBLE,
+    "string_value": STRING,
+    "struct_value": STRUCT,
+    "proto_value": PROTO,
+    "bool_value": BOOLEAN,
+}
+PROPERTY_TYPE_NAMES = {
+    UNKNOWN: "UNKNOWN",
+    INT: "INT",
+    DOUBLE: "DOUBLE",
+    STRING: "STRING",
+    STRUCT: "STRUCT",
+    PROTO: "PROTO",
+    BOOLEAN: "BOOLEAN",
+}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+#: A property row's value columns: (int, double, string, proto, bool).
+Encoded = tuple[Any, Any, Any, Any, Any]
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch, as MLMD stamps nodes and events."""
+    return time.time_ns() // 1_000_000
+
+
+def value_kind(value: Any) -> int:
+    """The PropertyType that a ``Value`` message holds (UNKNOWN when it holds nothing)."""
+    which = value.WhichOneof("value")
+    return UNKNOWN if which is None else _KIND_BY_FIELD[which]
+
+
+def encode_value(value: Any, dialect: str, where: str) -> Encoded:
+    """Encode a ``Value`` into the value columns.
+
+    Args:
+        value: The ``ml_metadata.Value`` message.
+        dialect: 'sqlite', 'mysql' or 'postgresql' (chooses the PROTO encoding).
+        where: The property's place for error messages, e.g. "Artifact.properties['span']".
+
+    Raises:
+        InvalidArgumentError: The value is empty or cannot be stored.
+    """
+    which = value.WhichOneof("value")
+    if which == "int_value":
+        return (value.int_value, None, None, None, None)
+    if which == "double_value":
+        return (None, value.double_value, None, None, None)
+    if which == "string_value":
+        return (None, None, value.string_value, None, None)
+    if which == "bool_value":
+        return (None, None, None, None, bool(value.bool_value))
+    if which == "struct_value":
+        payload = base64.b64encode(value.struct_value.SerializeToString(deterministic=True))
+        return (None, None, STRUCT_PREFIX + payload.decode("ascii"), None, None)
+    if which == "proto_value":
+        if not value.proto_value.type_url:
+            raise InvalidArgumentError(f"{where}: proto_value has an empty type_url")
+        raw = value.proto_value.SerializeToString(deterministic=True)
+        if dialect == "postgresql":
+            return (None, None, None, raw, None)
+        if dialect == "mysql":
+            return (None, None, None, base64.b64encode(raw), None)
+        return (None, None, None, base64.b64encode(raw).decode("ascii"), None)
+    raise InvalidArgumentError(f"{where}: the Value is empty (set one of its value fields)")
+
+
+def decode_value(
+    target: Any,
+    int_value: Any,
+    double_value: Any,
+    string_value: Any,
+    proto_value: Any,
+    bool_value: Any,
+) -> None:
+    """Fill ``target`` (a ``Value`` message) from one property row's value columns."""
+    if int_value is not None:
+        target.int_value = int(int_value)
+    elif double_value is not None:
+        target.double_value = float(double_value)
+    elif string_value is not None:
+        text = string_value if isinstance(string_value, str) else bytes(string_value).decode()
+        if text.startswith(STRUCT_PREFIX) and _decode_struct(target, text):
+            return
+        target.string_value = text
+    elif proto_value is not None:
+        _decode_any(target, proto_value)
+    elif bool_value is not None:
+        target.bool_value = bool(bool_value)
+
+
+def _decode_struct(target: Any, text: str) -> bool:
+    # MLMD treats any string with the prefix as a struct and fails on garbage; we fall back to
+    # the plain string when the payload is not a serialized Struct.
+    try:
+        raw = base64.b64decode(text[len(STRUCT_PREFIX) :], validate=True)
+        struct = struct_pb2.Struct.FromString(raw)
+    except (binascii.Error, DecodeError, ValueError):
+        return False
+    target.struct_value.CopyFrom(struct)
+    return True
+
+
+def _decode_any(target: Any, stored: Any) -> None:
+    raw = bytes(stored) if not isinstance(stored, str) else stored.encode("ascii")
+    try:
+        decoded = base64.b64decode(raw, validate=True)
+        message = any_pb2.Any.FromString(decoded)
+        if not message.type_url:
+            raise DecodeError("empty type_url")
+    except (binascii.Error, DecodeError, ValueError):
+        # PostgreSQL stores raw bytes; so may databases written by other tools.
+        message = any_pb2.Any.FromString(raw)
+    target.proto_value.CopyFrom(message)

@@ -1,0 +1,124 @@
+"""Listing nodes with MLMD's ``ListOptions``: filter, order, limit, and scoping to a context.
+
+ml-metadata's Python client pages through results 100 rows at a time, re-running the whole query
+for each page. lineage runs one query with the requested limit, in the same order (``ORDER BY
+field, id`` in the requested direction), so a full listing costs one round trip.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from lineage.errors import InvalidArgumentError
+from lineage.store._backend import Tx
+from lineage.store._kinds import Kind
+from lineage.store._nodes import node_select, read_nodes
+
+__all__ = ["ListOptions", "OrderByField", "list_nodes"]
+
+
+class OrderByField(enum.Enum):
+    """The field that orders a listing (MLMD's values)."""
+
+    CREATE_TIME = 1
+    UPDATE_TIME = 2
+    ID = 3
+
+
+_ORDER_COLUMNS = {
+    OrderByField.CREATE_TIME: "create_time_since_epoch",
+    OrderByField.UPDATE_TIME: "last_update_time_since_epoch",
+    OrderByField.ID: "id",
+}
+
+
+@dataclass
+class ListOptions:
+    """How to list nodes, as ``ml_metadata.ListOptions``.
+
+    Attributes:
+        limit: The most nodes to return; None or 0 returns all of them.
+        order_by: The ordering field; ID when unset.
+        is_asc: Ascending (default) or descending order; ties are broken by id, same direction.
+        filter_query: An MLMD filter query, e.g. ``"type = 'Model' AND state = LIVE"``.
+    """
+
+    limit: int | None = None
+    order_by: OrderByField | None = None
+    is_asc: bool = True
+    filter_query: str | None = None
+
+
+def _order_field(options: Any) -> OrderByField:
+    order = getattr(options, "order_by", None)
+    if order is None:
+        return OrderByField.ID
+    if isinstance(order, OrderByField):
+        return order
+    # ml_metadata.OrderByField or a plain int: match by value.
+    value = getattr(order, "value", order)
+    try:
+        return OrderByField(int(value))
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"ListOptions.order_by: unknown ordering {order!r}") from exc
+
+
+def check_options(options: Any) -> None:
+    """Validate a ListOptions (ours or ml_metadata's) before anything runs."""
+    if options is None:
+        return
+    limit = getattr(options, "limit", None)
+    if limit is not None and not isinstance(limit, int):
+        raise InvalidArgumentError(f"ListOptions.limit must be an integer, got {limit!r}")
+    if limit and limit < 1:
+        raise InvalidArgumentError(
+            "Invalid list_options.limit value passed. list_options.limit is expected to be greater "
+            f"than 1 (got {limit})"
+        )
+    _order_field(options)
+
+
+def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None = None) -> list[Any]:
+    """List nodes of ``kind`` by ``options``; ``scope`` = ('context', id) keeps a context's members.
+
+    Raises:
+        InvalidArgumentError: A negative limit or a malformed filter query.
+    """
+    check_options(options)
+    field = _order_field(options)
+    asc = bool(getattr(options, "is_asc", True)) if options is not None else True
+    limit = getattr(options, "limit", None) if options is not None else None
+    filter_query = getattr(options, "filter_query", None) if options is not None else None
+    t = tx.backend.tables
+    node = kind.table(t)
+    stmt = node_select(t, kind)
+    if filter_query:
+        from lineage.store._filters import filter_node_ids
+
+        compiled = filter_node_ids(filter_query, kind.name, t)
+        stmt = stmt.where(node.c.id.in_(compiled.select))
+    if scope is not None:
+        link = t.attribution if kind.name == "artifact" else t.association
+        member = link.c[kind.owner]
+        stmt = stmt.where(
+            node.c.id.in_(sa.select(member).where(link.c.context_id == sa.bindparam("scope_id")))
+        )
+    column = node.c[_ORDER_COLUMNS[field]]
+    keys = [column] if field == OrderByField.ID else [column, node.c.id]
+    stmt = stmt.order_by(*(k.asc() if asc else k.desc() for k in keys))
+    params: dict[str, Any] = {"scope_id": int(scope[1])} if scope is not None else {}
+    if limit:
+        stmt = stmt.limit(sa.bindparam("row_limit", type_=sa.Integer()))
+        stmt = stmt.offset(sa.bindparam("row_offset", type_=sa.Integer()))
+        params["row_limit"] = int(limit)
+        params["row_offset"] = 0
+    if filter_query:
+        rows = tx.adhoc(stmt.params(params))
+    else:
+        key = ("list", kind.name, field, asc, bool(limit), scope is not None)
+        rows = tx.rows(tx.backend.sql(key, lambda _t: stmt), params)
+    return read_nodes(tx, kind, rows)

@@ -1,0 +1,643 @@
+"""Artifacts, executions and contexts: batched upserts with MLMD's rules, and reads.
+
+One implementation serves the three node kinds (see ``_kinds``). Every read is two batched
+queries (rows with their type names, then properties); every write validates the whole batch
+before the first statement runs, so a failed call writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from lineage.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
+from lineage.store._backend import CHUNK, Tx
+from lineage.store._convert import (
+    PROPERTY_TYPE_NAMES,
+    Encoded,
+    decode_value,
+    encode_value,
+    now_ms,
+    value_kind,
+)
+from lineage.store._kinds import Kind
+from lineage.store._types import load_type_info
+
+__all__ = [
+    "TypeInfo",
+    "get_nodes_by_external_ids",
+    "get_nodes_by_ids",
+    "get_nodes_by_type",
+    "get_node_by_type_and_name",
+    "node_select",
+    "put_nodes",
+    "read_nodes",
+]
+
+TypeInfo = dict[int, tuple[int, str, dict[str, int]]]
+
+# Column order of node_select rows.
+_COMMON = (
+    "id",
+    "type_id",
+    "name",
+    "external_id",
+    "create_time_since_epoch",
+    "last_update_time_since_epoch",
+)
+_PROP_COLS = ("int_value", "double_value", "string_value", "proto_value", "bool_value")
+
+
+def node_select(t: Any, kind: Kind) -> sa.Select[Any]:
+    """SELECT the node columns (common ones, type name, kind-specific ones) joined with Type."""
+    node = kind.table(t)
+    cols = [node.c[c] for c in _COMMON] + [t.type.c.name.label("type_name")]
+    cols += [node.c[c] for c in kind.extra]
+    return sa.select(*cols).join_from(node, t.type, t.type.c.id == node.c.type_id)
+
+
+def _props_sql(tx: Tx, kind: Kind) -> Any:
+    def build(t: Any) -> Any:
+        p = kind.prop_table(t)
+        owner = p.c[kind.owner]
+        return sa.select(
+            owner, p.c.name, p.c.is_custom_property, *(p.c[c] for c in _PROP_COLS)
+        ).where(owner.in_(sa.bindparam("ids", expanding=True)))
+
+    return tx.backend.sql(("node_props", kind.name), build)
+
+
+def read_nodes(tx: Tx, kind: Kind, rows: Sequence[Any]) -> list[Any]:
+    """Build protos from ``node_select`` rows, fetching their properties in one batch."""
+    if not rows:
+        return []
+    messages: dict[int, Any] = {}
+    out = []
+    proto = kind.proto
+    is_artifact = kind.name == "artifact"
+    is_execution = kind.name == "execution"
+    for row in rows:
+        msg = proto()
+        msg.id = row[0]
+        msg.type_id = row[1]
+        if row[2] is not None:
+            msg.name = row[2]
+        if row[3] is not None:
+            msg.external_id = row[3]
+        msg.create_time_since_epoch = row[4]
+        msg.last_update_time_since_epoch = row[5]
+        msg.type = row[6]
+        if is_artifact:
+            if row[7] is not None:
+                msg.uri = row[7]
+            if row[8] is not None:
+                msg.state = row[8]
+        elif is_execution and row[7] is not None:
+            msg.last_known_state = row[7]
+        messages[row[0]] = msg
+        out.append(msg)
+    ids = list(messages)
+    for owner, name, is_custom, iv, dv, sv, pv, bv in tx.rows_chunked(
+        _props_sql(tx, kind), "ids", ids
+    ):
+        msg = messages[owner]
+        target = msg.custom_properties[name] if is_custom else msg.properties[name]
+        decode_value(target, iv, dv, sv, pv, bv)
+    return out
+
+
+def get_nodes_by_ids(tx: Tx, kind: Kind, ids: Sequence[int]) -> list[Any]:
+    """Nodes with these ids, in id order; unknown ids are skipped."""
+    if not ids:
+        return []
+
+    def build(t: Any) -> Any:
+        node = kind.table(t)
+        return (
+            node_select(t, kind)
+            .where(node.c.id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(node.c.id)
+        )
+
+    unique_ids = sorted({int(i) for i in ids})
+    rows = tx.rows_chunked(tx.backend.sql(("nodes_by_id", kind.name), build), "ids", unique_ids)
+    return read_nodes(tx, kind, rows)
+
+
+def get_nodes_by_external_ids(tx: Tx, kind: Kind, external_ids: Sequence[str]) -> list[Any]:
+    """Nodes with these external ids; NotFoundError when none matches (as MLMD)."""
+    if not external_ids:
+        return []
+
+    def build(t: Any) -> Any:
+        node = kind.table(t)
+        return (
+            node_select(t, kind)
+            .where(node.c.external_id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(node.c.id)
+        )
+
+    values = list(dict.fromkeys(str(e) for e in external_ids))
+    rows = tx.rows_chunked(
+        tx.backend.sql(("nodes_by_external_id", kind.name), build), "ids", values
+    )
+    if not rows:
+        raise NotFoundError(f"No {kind.title} found with external_id in {list(external_ids)!r}")
+    return read_nodes(tx, kind, rows)
+
+
+def _type_filter(t: Any, version: bool) -> Any:
+    conds = [t.type.c.name == sa.bindparam("type_name"), t.type.c.type_kind == sa.bindparam("kind")]
+    conds.append(
+        t.type.c.version == sa.bindparam("version") if version else t.type.c.version.is_(None)
+    )
+    return sa.and_(*conds)
+
+
+def get_nodes_by_type(tx: Tx, kind: Kind, type_name: str, type_version: str | None) -> list[Any]:
+    """Every node of the named type (empty for an unknown type)."""
+    has_version = bool(type_version)
+
+    def build(t: Any) -> Any:
+        node = kind.table(t)
+        return node_select(t, kind).where(_type_filter(t, has_version)).order_by(node.c.id)
+
+    sql = tx.backend.sql(("nodes_by_type", kind.name, has_version), build)
+    params = {"type_name": type_name, "kind": kind.types.code, "version": type_version}
+    return read_nodes(tx, kind, tx.rows(sql, params))
+
+
+def get_node_by_type_and_name(
+    tx: Tx, kind: Kind, type_name: str, node_name: str, type_version: str | None
+) -> Any | None:
+    """The node with this type and name, or None."""
+    has_version = bool(type_version)
+
+    def build(t: Any) -> Any:
+        node = kind.table(t)
+        return node_select(t, kind).where(
+            _type_filter(t, has_version), node.c.name == sa.bindparam("node_name")
+        )
+
+    sql = tx.backend.sql(("node_by_type_and_name", kind.name, has_version), build)
+    params = {
+        "type_name": type_name,
+        "kind": kind.types.code,
+        "version": type_version,
+        "node_name": node_name,
+    }
+    found = read_nodes(tx, kind, tx.rows(sql, params))
+    return found[0] if found else None
+
+
+# --------------------------------------------------------------------------- writes
+@dataclass
+class _Row:
+    """A node as stored: its columns and encoded properties."""
+
+    id: int | None
+    type_id: int
+    columns: dict[str, Any]
+    props: dict[tuple[str, bool], Encoded] = field(default_factory=dict)
+
+
+def _where(kind: Kind, index: int, msg: Any, suffix: str = "") -> str:
+    ident = f" id={msg.id}" if msg.HasField("id") else ""
+    return f"{kind.title}[{index}]{ident}{suffix}"
+
+
+def _encode_props(
+    tx: Tx, kind: Kind, index: int, msg: Any, declared: dict[str, int]
+) -> dict[tuple[str, bool], Encoded]:
+    dialect = tx.dialect
+    out: dict[tuple[str, bool], Encoded] = {}
+    for name, value in msg.properties.items():
+        where = _where(kind, index, msg, f".properties['{name}']")
+        if name not in declared:
+            raise InvalidArgumentError(
+                f"{where}: Found unknown property: {name} (not declared in its type)"
+            )
+        got = value_kind(value)
+        if got != declared[name]:
+            raise InvalidArgumentError(
+                f"{where}: Found unmatched property type: {name} (declared "
+                f"{PROPERTY_TYPE_NAMES.get(declared[name])}, got {PROPERTY_TYPE_NAMES.get(got)})"
+            )
+        out[(name, False)] = encode_value(value, dialect, where)
+    for name, value in msg.custom_properties.items():
+        out[(name, True)] = encode_value(
+            value, dialect, _where(kind, index, msg, f".custom_properties['{name}']")
+        )
+    return out
+
+
+def _columns(kind: Kind, msg: Any) -> dict[str, Any]:
+    cols: dict[str, Any] = {
+        "name": msg.name if msg.HasField("name") and (msg.name or kind.name == "context") else None,
+        "external_id": msg.external_id if msg.HasField("external_id") and msg.external_id else None,
+    }
+    if kind.name == "artifact":
+        cols["uri"] = msg.uri if msg.HasField("uri") else ""
+        cols["state"] = int(msg.state) if msg.HasField("state") else None
+    elif kind.name == "execution":
+        cols["last_known_state"] = (
+            int(msg.last_known_state) if msg.HasField("last_known_state") else None
+        )
+    return cols
+
+
+def _check_type(kind: Kind, index: int, msg: Any, types: TypeInfo) -> dict[str, int]:
+    info = types.get(int(msg.type_id))
+    if info is None or info[0] != kind.types.code:
+        raise NotFoundError(
+            f"{_where(kind, index, msg)}.type_id: Cannot find type for type_id {msg.type_id} "
+            f"(no {kind.types.title} has this id)"
+        )
+    return info[2]
+
+
+def _load_stored(tx: Tx, kind: Kind, ids: Sequence[int]) -> dict[int, _Row]:
+    def build(t: Any) -> Any:
+        node = kind.table(t)
+        cols = [node.c.id, node.c.type_id, node.c.name, node.c.external_id] + [
+            node.c[c] for c in kind.extra
+        ]
+        return sa.select(*cols).where(node.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+    stored: dict[int, _Row] = {}
+    for row in tx.rows_chunked(
+        tx.backend.sql(("stored_nodes", kind.name), build), "ids", list(ids)
+    ):
+        cols = {"name": row[2], "external_id": row[3]}
+        for i, c in enumerate(kind.extra):
+            cols[c] = row[4 + i]
+        stored[row[0]] = _Row(id=row[0], type_id=row[1], columns=cols)
+    if stored:
+        p_sql = _props_sql(tx, kind)
+        for owner, name, is_custom, iv, dv, sv, pv, bv in tx.rows_chunked(
+            p_sql, "ids", list(stored)
+        ):
+            stored[owner].props[(name, bool(is_custom))] = _normalize(
+                (iv, dv, sv, pv, bv), tx.dialect
+            )
+    return stored
+
+
+def _normalize(values: Encoded, dialect: str) -> Encoded:
+    """Stored value columns in the form encode_value produces, so the two compare equal."""
+    iv, dv, sv, pv, bv = values
+    if iv is not None:
+        return (int(iv), None, None, None, None)
+    if dv is not None:
+        return (None, float(dv), None, None, None)
+    if sv is not None:
+        return (None, None, sv if isinstance(sv, str) else bytes(sv).decode(), None, None)
+    if pv is not None:
+        if dialect == "sqlite":
+            pv = pv if isinstance(pv, str) else bytes(pv).decode("ascii", "replace")
+        else:
+            pv = bytes(pv)
+        return (None, None, None, pv, None)
+    if bv is not None:
+        return (None, None, None, None, bool(bv))
+    return (None, None, None, None, None)
+
+
+def _apply_mask(
+    kind: Kind,
+    stored: _Row,
+    msg: Any,
+    new_cols: dict[str, Any],
+    new_props: dict[tuple[str, bool], Encoded],
+    mask: Sequence[str],
+) -> tuple[dict[str, Any], dict[tuple[str, bool], Encoded]]:
+    """Merge a masked update into the stored node (MLMD's field-mask rules)."""
+    cols = dict(stored.columns)
+    props = dict(stored.props)
+    for path in mask:
+        if path in kind.extra or path == "external_id" or (path == "name" and kind.name_updatable):
+            cols[path] = new_cols[path]
+        elif path in ("properties", "custom_properties"):
+            custom = path == "custom_properties"
+            props = {k: v for k, v in props.items() if k[1] != custom}
+            props.update({k: v for k, v in new_props.items() if k[1] == custom})
+        elif path.startswith(("properties.", "custom_properties.")):
+            prefix, _, name = path.partition(".")
+            key = (name, prefix == "custom_properties")
+            if key in new_props:
+                props[key] = new_props[key]
+            else:
+                props.pop(key, None)
+        # Unknown paths are ignored, as MLMD does.
+    return cols, props
+
+
+def put_nodes(
+    tx: Tx,
+    kind: Kind,
+    messages: Sequence[Any],
+    mask: Sequence[str] = (),
+    *,
+    force_update_time: bool = False,
+    types: TypeInfo | None = None,
+) -> list[int]:
+    """Insert nodes without an id and update nodes with one; return ids aligned with the input.
+
+    Raises:
+        InvalidArgumentError: A missing type id, an unknown or mistyped property, an unknown id
+            on update, a changed type id, or an empty context name.
+        NotFoundError: A type id that does not name a type of this kind.
+        AlreadyExistsError: A duplicate (type, name) or external id.
+    """
+    if not messages:
+        return []
+    type_ids = {int(m.type_id) for m in messages if m.HasField("type_id")}
+    update_ids = [int(m.id) for m in messages if m.HasField("id")]
+    stored = _load_stored(tx, kind, update_ids) if update_ids else {}
+    type_ids.update(r.type_id for r in stored.values())
+    if types is None or not type_ids <= types.keys():
+        types = load_type_info(tx, sorted(type_ids))
+    now = now_ms()
+    inserts: list[tuple[int, _Row]] = []
+    updates: list[tuple[_Row, _Row]] = []  # (stored, new)
+    for index, msg in enumerate(messages):
+        if msg.HasField("id"):
+            old = stored.get(int(msg.id))
+            if old is None:
+                raise InvalidArgumentError(
+                    f"{_where(kind, index, msg)}: Cannot find the given id {msg.id}"
+                )
+            if msg.HasField("type_id") and int(msg.type_id) != old.type_id:
+                raise InvalidArgumentError(
+                    f"{_where(kind, index, msg)}.type_id: the stored {kind.name} has type_id "
+                    f"{old.type_id}; a node's type cannot change (got {msg.type_id})"
+                )
+            declared = _check_type(kind, index, kind.proto(type_id=old.type_id), types)
+            new_cols = _columns(kind, msg)
+            new_props = _encode_props(tx, kind, index, msg, declared)
+            if mask:
+                cols, props = _apply_mask(kind, old, msg, new_cols, new_props, mask)
+            else:
+                cols, props = new_cols, new_props
+                if not kind.name_updatable:
+                    cols["name"] = old.columns["name"]  # MLMD never updates these names
+            if kind.name == "context" and not cols.get("name"):
+                raise InvalidArgumentError(
+                    f"{_where(kind, index, msg)}.name: Context name should not be empty"
+                )
+            updates.append((old, _Row(id=old.id, type_id=old.type_id, columns=cols, props=props)))
+        else:
+            if not msg.HasField("type_id"):
+                raise InvalidArgumentError(
+                    f"{_where(kind, index, msg)}.type_id: Type id is missing."
+                )
+            declared = _check_type(kind, index, msg, types)
+            cols = _columns(kind, msg)
+            if kind.name == "context" and not cols.get("name"):
+                raise InvalidArgumentError(
+                    f"{_where(kind, index, msg)}.name: Context name should not be empty"
+                )
+            props = _encode_props(tx, kind, index, msg, declared)
+            inserts.append(
+                (index, _Row(id=None, type_id=int(msg.type_id), columns=cols, props=props))
+            )
+
+    changed = [
+        (old, new)
+        for old, new in updates
+        if force_update_time or old.columns != new.columns or old.props != new.props
+    ]
+    _check_unique(tx, kind, [r for _, r in inserts], [(o, n) for o, n in changed])
+
+    ids: list[int] = [int(m.id) if m.HasField("id") else 0 for m in messages]
+    if inserts:
+        rows = [
+            {
+                "type_id": r.type_id,
+                **r.columns,
+                "create_time_since_epoch": now,
+                "last_update_time_since_epoch": now,
+            }
+            for _, r in inserts
+        ]
+        new_ids = insert_many(tx, ("node", kind.name), kind.table, rows)
+        for (index, row), new_id in zip(inserts, new_ids, strict=True):
+            ids[index] = new_id
+            row.id = new_id
+        _insert_props(tx, kind, [r for _, r in inserts])
+    if changed:
+        _update(tx, kind, changed, now)
+    return ids
+
+
+def _check_unique(
+    tx: Tx, kind: Kind, inserts: Sequence[_Row], updates: Sequence[tuple[_Row, _Row]]
+) -> None:
+    """Refuse duplicate names and external ids with a message that names them."""
+    names: dict[tuple[int, str], int] = {}
+    externals: dict[str, int] = {}
+    for row in inserts:
+        if row.columns.get("name") is not None:
+            key = (row.type_id, row.columns["name"])
+            if key in names:
+                raise AlreadyExistsError(
+                    f"{kind.title}.name '{key[1]}' appears twice for type_id {key[0]} "
+                    "in one request"
+                )
+            names[key] = 0
+    for old, new in updates:
+        if kind.name_updatable and new.columns.get("name") != old.columns.get("name"):
+            names[(new.type_id, new.columns["name"])] = int(new.id or 0)
+    for row in [
+        *inserts,
+        *(n for o, n in updates if n.columns.get("external_id") != o.columns.get("external_id")),
+    ]:
+        ext = row.columns.get("external_id")
+        if ext is not None:
+            if ext in externals:
+                raise AlreadyExistsError(
+                    f"{kind.title}.external_id '{ext}' appears twice in one request"
+                )
+            externals[ext] = int(row.id or 0)
+    if names:
+
+        def by_name(t: Any) -> Any:
+            node = kind.table(t)
+            return sa.select(node.c.id, node.c.type_id, node.c.name).where(
+                node.c.name.in_(sa.bindparam("names", expanding=True))
+            )
+
+        wanted = sorted({n for _, n in names})
+        for found_id, type_id, name in tx.rows_chunked(
+            tx.backend.sql(("ids_by_name", kind.name), by_name), "names", wanted
+        ):
+            own = names.get((type_id, name))
+            if own is not None and own != found_id:
+                raise AlreadyExistsError(
+                    f"{kind.title}.name '{name}' already exists for type_id {type_id} "
+                    f"({kind.name} id {found_id}); names are unique per type"
+                )
+    if externals:
+
+        def by_ext(t: Any) -> Any:
+            node = kind.table(t)
+            return sa.select(node.c.id, node.c.external_id).where(
+                node.c.external_id.in_(sa.bindparam("exts", expanding=True))
+            )
+
+        sql = tx.backend.sql(("ids_by_external_id", kind.name), by_ext)
+        for found_id, ext in tx.rows_chunked(sql, "exts", sorted(externals)):
+            if externals.get(ext) != found_id:
+                raise AlreadyExistsError(
+                    f"{kind.title}.external_id '{ext}' is already used by {kind.name} id {found_id}"
+                )
+
+
+def insert_many(tx: Tx, key: Any, table: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert rows into an auto-increment table; return their ids in input order."""
+    if not rows:
+        return []
+    backend = tx.backend
+    cols = list(rows[0])
+    if len(rows) == 1 or backend.dialect == "postgresql" and len(rows) < 3:
+        return [_insert_one(tx, key, table, cols, r) for r in rows]
+    if backend.dialect == "sqlite":
+        sql = backend.sql(
+            (key, "row"), lambda t: sa.insert(table(t)).values({c: sa.bindparam(c) for c in cols})
+        )
+        tx.cur.executemany(sql.text, rows)
+        last = int(tx.cur.execute("SELECT last_insert_rowid()").fetchone()[0])
+        # The write lock is ours and ids are AUTOINCREMENT: the new ids are contiguous.
+        return list(range(last - len(rows) + 1, last + 1))
+    if backend.dialect == "postgresql":
+        sql = backend.sql(
+            (key, "returning"),
+            lambda t: (
+                sa.insert(table(t))
+                .values({c: sa.bindparam(c) for c in cols})
+                .returning(table(t).c.id)
+            ),
+        )
+        tx.cur.executemany(sql.text, rows, returning=True)
+        ids: list[int] = []
+        while True:
+            ids.append(int(tx.cur.fetchone()[0]))
+            if not tx.cur.nextset():
+                break
+        return ids
+    if backend.is_mariadb and backend.server_version >= (10, 5):
+        out: list[int] = []
+        for start in range(0, len(rows), CHUNK):
+            batch = rows[start : start + CHUNK]
+            n = len(batch)
+
+            def build(t: Any, n: int = n) -> Any:
+                values = [{c: sa.bindparam(f"{c}_{i}") for c in cols} for i in range(n)]
+                return sa.insert(table(t)).values(values).returning(table(t).c.id)
+
+            params = {f"{c}_{i}": r[c] for i, r in enumerate(batch) for c in cols}
+            out.extend(int(r[0]) for r in tx.rows(backend.sql((key, "multi", n), build), params))
+        return out
+    return [_insert_one(tx, key, table, cols, r) for r in rows]
+
+
+def _insert_one(tx: Tx, key: Any, table: Any, cols: list[str], row: dict[str, Any]) -> int:
+    backend = tx.backend
+    if backend.dialect == "postgresql":
+        sql = backend.sql(
+            (key, "returning"),
+            lambda t: (
+                sa.insert(table(t))
+                .values({c: sa.bindparam(c) for c in cols})
+                .returning(table(t).c.id)
+            ),
+        )
+        return int(tx.run(sql, row).fetchone()[0])
+    sql = backend.sql(
+        (key, "row"), lambda t: sa.insert(table(t)).values({c: sa.bindparam(c) for c in cols})
+    )
+    return int(tx.run(sql, row).lastrowid)
+
+
+def _prop_params(kind: Kind, rows: Iterable[_Row]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        for (name, custom), (iv, dv, sv, pv, bv) in row.props.items():
+            out.append(
+                {
+                    "owner": row.id,
+                    "name": name,
+                    "is_custom": custom,
+                    "iv": iv,
+                    "dv": dv,
+                    "sv": sv,
+                    "pv": pv,
+                    "bv": bv,
+                }
+            )
+    return out
+
+
+def _insert_props_sql(tx: Tx, kind: Kind) -> Any:
+    def build(t: Any) -> Any:
+        p = kind.prop_table(t)
+        return sa.insert(p).values(
+            {
+                kind.owner: sa.bindparam("owner"),
+                "name": sa.bindparam("name"),
+                "is_custom_property": sa.bindparam("is_custom"),
+                "int_value": sa.bindparam("iv"),
+                "double_value": sa.bindparam("dv"),
+                "string_value": sa.bindparam("sv"),
+                "proto_value": sa.bindparam("pv"),
+                "bool_value": sa.bindparam("bv"),
+            }
+        )
+
+    return tx.backend.sql(("insert_props", kind.name), build)
+
+
+def _insert_props(tx: Tx, kind: Kind, rows: Sequence[_Row]) -> None:
+    params = _prop_params(kind, rows)
+    if params:
+        tx.many(_insert_props_sql(tx, kind), params)
+
+
+def _update(tx: Tx, kind: Kind, changed: Sequence[tuple[_Row, _Row]], now: int) -> None:
+    cols = ["name", "external_id", *kind.extra]
+
+    def build_row(t: Any) -> Any:
+        node = kind.table(t)
+        values = {c: sa.bindparam(f"v_{c}") for c in cols}
+        values["last_update_time_since_epoch"] = sa.bindparam("v_now")
+        return sa.update(node).where(node.c.id == sa.bindparam("node_id")).values(values)
+
+    def build_delete(t: Any) -> Any:
+        p = kind.prop_table(t)
+        return sa.delete(p).where(
+            p.c[kind.owner] == sa.bindparam("owner"),
+            p.c.name == sa.bindparam("name"),
+            p.c.is_custom_property == sa.bindparam("is_custom"),
+        )
+
+    row_sql = tx.backend.sql(("update_node", kind.name), build_row)
+    params = []
+    deletes = []
+    inserts: list[_Row] = []
+    for old, new in changed:
+        values = {f"v_{c}": new.columns.get(c) for c in cols}
+        values["v_now"] = now
+        values["node_id"] = new.id
+        params.append(values)
+        stale = [k for k in old.props if k not in new.props or old.props[k] != new.props[k]]
+        deletes.extend({"owner": new.id, "name": n, "is_custom": c} for n, c in stale)
+        fresh = {k: v for k, v in new.props.items() if old.props.get(k) != v}
+        if fresh:
+            inserts.append(_Row(id=new.id, type_id=new.type_id, columns={}, props=fresh))
+    tx.many(row_sql, params)
+    if deletes:
+        tx.many(tx.backend.sql(("delete_prop", kind.name), build_delete), deletes)
+    _insert_props(tx, kind, inserts)

@@ -1,0 +1,407 @@
+"""Lineage traversal in one recursive SQL statement.
+
+The walk follows MLMD's direction rules (``LineageSubgraphQueryOptions``):
+
+* DOWNSTREAM: artifact → execution over input-like events (DECLARED_INPUT, INPUT, INTERNAL_INPUT),
+  execution → artifact over output-like events (DECLARED_OUTPUT, OUTPUT, INTERNAL_OUTPUT,
+  PENDING_OUTPUT);
+* UPSTREAM: the reverse; BIDIRECTIONAL: every event both ways (UNKNOWN events only here).
+
+The recursive CTE walks artifacts two hops at a time (artifact → event → execution → event →
+artifact), so its recursive term references the CTE once, as PostgreSQL and MySQL require, and
+every join is an index lookup on ``Event``. Without a hop limit the CTE carries node ids only
+(``UNION`` keeps each node once, so the walk is linear and terminates on cycles); with a hop limit
+it carries (id, depth) pairs bounded by the limit, and the minimum depth is kept. The same
+statement then derives the executions reached and the candidate events, and returns the three as
+one row set; this module applies MLMD's rules for ending nodes and event inclusion to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from lineage.store._backend import Tx
+
+__all__ = ["DOWNSTREAM", "UPSTREAM", "BOTH", "Traversal", "traverse"]
+
+INPUT_TYPES = (2, 3, 5)  # DECLARED_INPUT, INPUT, INTERNAL_INPUT
+OUTPUT_TYPES = (1, 4, 6, 7)  # DECLARED_OUTPUT, OUTPUT, INTERNAL_OUTPUT, PENDING_OUTPUT
+ALL_TYPES = (0, 1, 2, 3, 4, 5, 6, 7)
+
+UPSTREAM = "upstream"
+DOWNSTREAM = "downstream"
+BOTH = "both"
+
+
+def edge_types(direction: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(event types followed from an artifact, event types followed from an execution)."""
+    if direction == DOWNSTREAM:
+        return INPUT_TYPES, OUTPUT_TYPES
+    if direction == UPSTREAM:
+        return OUTPUT_TYPES, INPUT_TYPES
+    return ALL_TYPES, ALL_TYPES
+
+
+@dataclass
+class Traversal:
+    """What a walk reached.
+
+    Attributes:
+        artifacts: Artifact id → hop distance from the start (ending artifacts included only
+            when asked for).
+        executions: Execution id → hop distance.
+        events: (artifact_id, execution_id, type, milliseconds_since_epoch, event_id) of the
+            events the walk crossed, by MLMD's inclusion rules.
+        ending_artifacts / ending_executions: Reached nodes that matched a stop condition.
+    """
+
+    artifacts: dict[int, int] = field(default_factory=dict)
+    executions: dict[int, int] = field(default_factory=dict)
+    events: list[tuple[int, int, int, int | None, int]] = field(default_factory=list)
+    ending_artifacts: set[int] = field(default_factory=set)
+    ending_executions: set[int] = field(default_factory=set)
+
+
+def _not_in(column: Any, subquery: Any | None) -> Any:
+    return sa.true() if subquery is None else column.not_in(subquery)
+
+
+def _in(column: Any, subquery: Any | None) -> Any:
+    return sa.false() if subquery is None else column.in_(subquery)
+
+
+def traverse(
+    tx: Tx,
+    *,
+    start_artifacts: Sequence[int] = (),
+    start_executions: Sequence[int] = (),
+    direction: str = BOTH,
+    max_hops: int | None = None,
+    ending_artifacts: Any | None = None,
+    ending_executions: Any | None = None,
+    include_ending_artifacts: bool = False,
+    include_ending_executions: bool = False,
+    as_of: int | None = None,
+) -> Traversal:
+    """Walk the lineage graph from the start nodes (see the module docstring).
+
+    Args:
+        tx: The read transaction.
+        start_artifacts: Artifact ids to start from.
+        start_executions: Execution ids to start from.
+        direction: UPSTREAM, DOWNSTREAM or BOTH.
+        max_hops: The most node → event → node hops; None walks to the end.
+        ending_artifacts: A SELECT of artifact ids where the walk stops (or None).
+        ending_executions: A SELECT of execution ids where the walk stops (or None).
+        include_ending_artifacts: Return the ending artifacts reached (and their events).
+        include_ending_executions: Return the ending executions reached (and their events).
+        as_of: Only events recorded at or before this time (ms since the epoch) are crossed.
+    """
+    from_a, from_x = edge_types(direction)
+    t = tx.backend.tables
+    ev = t.event
+    limited = max_hops is not None
+    hops = int(max_hops) if max_hops is not None else 0
+    start_a = sorted({int(i) for i in start_artifacts})
+    start_x = sorted({int(i) for i in start_executions})
+    params: dict[str, Any] = {}
+
+    def time_ok(e: Any) -> Any:
+        return (
+            sa.true()
+            if as_of is None
+            else sa.or_(
+                e.c.milliseconds_since_epoch.is_(None),
+                e.c.milliseconds_since_epoch <= sa.bindparam("as_of"),
+            )
+        )
+
+    if as_of is not None:
+        params["as_of"] = int(as_of)
+    if limited:
+        params["max_hops"] = hops
+
+    # ---- seeds: start artifacts at depth 0, artifacts next to start executions at depth 1
+    seed_parts = []
+    depth0 = sa.literal(0, sa.Integer()).label("depth")
+    if start_a:
+        params["start_a"] = start_a
+        seed_parts.append(
+            sa.select(t.artifact.c.id.label("id"), *([depth0] if limited else []))
+            .where(t.artifact.c.id.in_(sa.bindparam("start_a", expanding=True)))
+            .where(_not_in(t.artifact.c.id, ending_artifacts))
+        )
+    if start_x and (not limited or hops >= 1):
+        params["start_x"] = start_x
+        e0 = ev.alias("e0")
+        cols = [e0.c.artifact_id.label("id")]
+        if limited:
+            cols.append(sa.literal(1, sa.Integer()).label("depth"))
+        seed_parts.append(
+            sa.select(*cols)
+            .where(e0.c.execution_id.in_(sa.bindparam("start_x", expanding=True)))
+            .where(e0.c.type.in_(from_x), time_ok(e0))
+            .where(_not_in(e0.c.execution_id, ending_executions))
+        )
+    result = Traversal()
+    if not seed_parts:
+        _finish_starts(
+            result,
+            start_a,
+            start_x,
+            tx,
+            ending_artifacts,
+            ending_executions,
+            include_ending_artifacts,
+            include_ending_executions,
+            from_x,
+            hops,
+            limited,
+        )
+        return result
+
+    seed = seed_parts[0] if len(seed_parts) == 1 else sa.union(*seed_parts)
+    walk = seed.cte("walk", recursive=True)
+    e1 = ev.alias("e1")
+    e2 = ev.alias("e2")
+    step_cols = [e2.c.artifact_id]
+    if limited:
+        step_cols.append(walk.c.depth + 2)
+    step = (
+        sa.select(*step_cols)
+        .select_from(walk)
+        .join(e1, e1.c.artifact_id == walk.c.id)
+        .join(e2, e2.c.execution_id == e1.c.execution_id)
+        .where(e1.c.type.in_(from_a), e2.c.type.in_(from_x), time_ok(e1), time_ok(e2))
+        .where(_not_in(walk.c.id, ending_artifacts), _not_in(e1.c.execution_id, ending_executions))
+    )
+    if limited:
+        step = step.where(walk.c.depth + 2 <= sa.bindparam("max_hops"))
+    walk = walk.union(step)
+
+    if limited:
+        reached_a = (
+            sa.select(walk.c.id, sa.func.min(walk.c.depth).label("depth"))
+            .group_by(walk.c.id)
+            .cte("reached_a")
+        )
+    else:
+        reached_a = sa.select(walk.c.id, sa.literal(0, sa.Integer()).label("depth")).cte(
+            "reached_a"
+        )
+    # Artifacts that the walk expands: reached, not ending, closer than the hop limit.
+    e3 = ev.alias("e3")
+    expand_a = [_not_in(reached_a.c.id, ending_artifacts), e3.c.type.in_(from_a), time_ok(e3)]
+    if limited:
+        expand_a.append(reached_a.c.depth < sa.bindparam("max_hops"))
+    reached_x = (
+        sa.select(
+            e3.c.execution_id.label("id"), (sa.func.min(reached_a.c.depth) + 1).label("depth")
+        )
+        .select_from(reached_a)
+        .join(e3, e3.c.artifact_id == reached_a.c.id)
+        .where(*expand_a)
+        .group_by(e3.c.execution_id)
+        .cte("reached_x")
+    )
+    null = sa.cast(sa.null(), sa.BigInteger())
+    rows_a = sa.select(
+        sa.literal("a").label("tag"), reached_a.c.id, reached_a.c.depth, null, null, null, null
+    )
+    rows_x = sa.select(
+        sa.literal("x").label("tag"), reached_x.c.id, reached_x.c.depth, null, null, null, null
+    )
+    # Candidate events: followed from expanded artifacts ...
+    e4 = ev.alias("e4")
+    cand_a = (
+        sa.select(
+            sa.literal("e"),
+            e4.c.id,
+            sa.cast(sa.literal(0), sa.BigInteger()),
+            e4.c.artifact_id,
+            e4.c.execution_id,
+            e4.c.type,
+            e4.c.milliseconds_since_epoch,
+        )
+        .select_from(reached_a)
+        .join(e4, e4.c.artifact_id == reached_a.c.id)
+        .where(_not_in(reached_a.c.id, ending_artifacts), e4.c.type.in_(from_a), time_ok(e4))
+    )
+    if limited:
+        cand_a = cand_a.where(reached_a.c.depth < sa.bindparam("max_hops"))
+    # ... and from expanded executions (reached ones and the start executions).
+    e5 = ev.alias("e5")
+    x_ids = sa.select(reached_x.c.id).where(_not_in(reached_x.c.id, ending_executions))
+    if limited:
+        x_ids = x_ids.where(reached_x.c.depth < sa.bindparam("max_hops"))
+    if start_x:
+        x_ids = sa.union(
+            x_ids,
+            sa.select(t.execution.c.id).where(
+                t.execution.c.id.in_(sa.bindparam("start_x", expanding=True)),
+                _not_in(t.execution.c.id, ending_executions),
+            ),
+        )
+    cand_x = sa.select(
+        sa.literal("f"),
+        e5.c.id,
+        sa.cast(sa.literal(0), sa.BigInteger()),
+        e5.c.artifact_id,
+        e5.c.execution_id,
+        e5.c.type,
+        e5.c.milliseconds_since_epoch,
+    ).where(e5.c.execution_id.in_(x_ids), e5.c.type.in_(from_x), time_ok(e5))
+    if limited and hops == 0:
+        cand_x = cand_x.where(sa.false())
+    parts = [rows_a, rows_x, cand_a, cand_x]
+    if ending_artifacts is not None:
+        parts.append(
+            sa.select(sa.literal("A"), reached_a.c.id, null, null, null, null, null).where(
+                _in(reached_a.c.id, ending_artifacts)
+            )
+        )
+    if ending_executions is not None:
+        parts.append(
+            sa.select(sa.literal("X"), reached_x.c.id, null, null, null, null, null).where(
+                _in(reached_x.c.id, ending_executions)
+            )
+        )
+    stmt = sa.union_all(*parts)
+    text, bound = tx.backend.compile_adhoc(stmt.params(params))
+    tx.cur.execute(text, bound)
+    rows = tx.cur.fetchall()
+
+    depth_a: dict[int, int] = {}
+    depth_x: dict[int, int] = {}
+    from_artifact_events = []
+    from_execution_events = []
+    for tag, ident, depth, art, exe, etype, ms in rows:
+        if tag == "a":
+            depth_a[int(ident)] = int(depth) if limited else 0
+        elif tag == "x":
+            depth_x[int(ident)] = int(depth) if limited else 0
+        elif tag == "e":
+            from_artifact_events.append((int(art), int(exe), int(etype), ms, int(ident)))
+        elif tag == "f":
+            from_execution_events.append((int(art), int(exe), int(etype), ms, int(ident)))
+        elif tag == "A":
+            result.ending_artifacts.add(int(ident))
+        else:
+            result.ending_executions.add(int(ident))
+    for x in start_x:
+        depth_x[x] = 0
+    _finish_starts(
+        result,
+        start_a,
+        start_x,
+        tx,
+        ending_artifacts,
+        ending_executions,
+        include_ending_artifacts,
+        include_ending_executions,
+        from_x,
+        hops,
+        limited,
+        depth_a,
+        depth_x,
+    )
+    _apply_rules(
+        result,
+        depth_a,
+        depth_x,
+        from_artifact_events,
+        from_execution_events,
+        include_ending_artifacts,
+        include_ending_executions,
+        directional=direction != BOTH,
+        limited=limited,
+    )
+    return result
+
+
+def _finish_starts(
+    result: Traversal,
+    start_a: list[int],
+    start_x: list[int],
+    tx: Tx,
+    ending_artifacts: Any,
+    ending_executions: Any,
+    include_a: bool,
+    include_x: bool,
+    from_x: tuple[int, ...],
+    hops: int,
+    limited: bool,
+    depth_a: dict[int, int] | None = None,
+    depth_x: dict[int, int] | None = None,
+) -> None:
+    """Start nodes that match a stop condition are ending nodes (MLMD drops them from the walk)."""
+    t = tx.backend.tables
+    for ids, kind_table, sub, target in (
+        (start_a, t.artifact, ending_artifacts, result.ending_artifacts),
+        (start_x, t.execution, ending_executions, result.ending_executions),
+    ):
+        if ids and sub is not None:
+            stmt = sa.select(kind_table.c.id).where(
+                kind_table.c.id.in_(ids), kind_table.c.id.in_(sub)
+            )
+            target.update(int(r[0]) for r in tx.adhoc(stmt))
+    if depth_x is not None:
+        for x in result.ending_executions & set(start_x):
+            depth_x[x] = 0
+    if depth_a is None:
+        # No walk ran (hop limit 0 or only ending starts): the starts alone.
+        for a in start_a:
+            if a not in result.ending_artifacts or include_a:
+                result.artifacts[a] = 0
+        for x in start_x:
+            if x not in result.ending_executions or include_x:
+                result.executions[x] = 0
+    else:
+        for a in result.ending_artifacts & set(start_a):
+            depth_a[a] = 0
+
+
+def _apply_rules(
+    result: Traversal,
+    depth_a: dict[int, int],
+    depth_x: dict[int, int],
+    from_artifact_events: list[tuple[int, int, int, Any, int]],
+    from_execution_events: list[tuple[int, int, int, Any, int]],
+    include_a: bool,
+    include_x: bool,
+    *,
+    directional: bool,
+    limited: bool,
+) -> None:
+    """Keep the nodes and events MLMD's breadth-first walk would return."""
+    end_a, end_x = result.ending_artifacts, result.ending_executions
+    for a, d in depth_a.items():
+        if a not in end_a or include_a:
+            result.artifacts[a] = d
+    for x, d in depth_x.items():
+        if x not in end_x or include_x:
+            result.executions[x] = d
+    seen: set[int] = set()
+    # An event crossed from expanded node u to v is kept when v is new at the next hop, when v is
+    # an ending node that is returned, or (directional walks only) when v was reached earlier.
+    for events, src_depth, dst_depth, dst_end, include, src_index, dst_index in (
+        (from_artifact_events, depth_a, depth_x, end_x, include_x, 0, 1),
+        (from_execution_events, depth_x, depth_a, end_a, include_a, 1, 0),
+    ):
+        for event in events:
+            src, dst = event[src_index], event[dst_index]
+            if src not in src_depth or dst not in dst_depth and dst not in dst_end:
+                continue
+            if dst in dst_end:
+                keep = include
+            elif not limited or dst_depth[dst] == src_depth[src] + 1:
+                keep = True
+            else:
+                keep = directional
+            if keep and event[4] not in seen:
+                seen.add(event[4])
+                result.events.append(event)
