@@ -68,7 +68,7 @@ def _compile_dialect(dialect: str) -> sa.Dialect:
         return pymysql.dialect(paramstyle="pyformat")
     from sqlalchemy.dialects.postgresql import psycopg
 
-    return psycopg.dialect(paramstyle="pyformat")
+    return psycopg.dialect(paramstyle="pyformat")  # type: ignore[no-untyped-call]
 
 
 class Backend:
@@ -158,7 +158,7 @@ class Backend:
             ) from exc
         except Exception as exc:  # e.g. a malformed URL option
             raise ConnectionFailedError(f"cannot connect to {self.target.display}: {exc}") from exc
-        conn = fairy.dbapi_connection
+        conn: Any = fairy.dbapi_connection
         if self.dialect == "sqlite":
             conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
             cur = conn.cursor()
@@ -253,8 +253,10 @@ class Backend:
 
     def compile_adhoc(self, stmt: Any) -> tuple[str, dict[str, Any]]:
         """Compile a one-off statement (e.g. a filter query) with its bound values."""
-        compiled = stmt.compile(dialect=self._compiler, compile_kwargs={"render_postcompile": True})
-        return compiled.string, dict(compiled.params)
+        compiled = stmt.compile(dialect=self._compiler)
+        text = compiled.string
+        sql = SQL(text=text, expanding=tuple(_POSTCOMPILE.findall(text)), returns_rows=True)
+        return self.render(sql, dict(compiled.params))
 
     def placeholder(self, name: str) -> str:
         return f":{name}" if self.dialect == "sqlite" else f"%({name})s"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import time
 from typing import Any
 
@@ -84,7 +85,15 @@ def encode_value(value: Any, dialect: str, where: str) -> Encoded:
     if which == "int_value":
         return (value.int_value, None, None, None, None)
     if which == "double_value":
-        return (None, value.double_value, None, None, None)
+        number = value.double_value
+        if not math.isfinite(number) and (
+            dialect == "mysql" or (dialect == "sqlite" and math.isnan(number))
+        ):
+            raise InvalidArgumentError(
+                f"{where}: {number} cannot be stored in a {dialect} DOUBLE column "
+                "(store it as a string property instead)"
+            )
+        return (None, number, None, None, None)
     if which == "string_value":
         return (None, None, value.string_value, None, None)
     if which == "bool_value":

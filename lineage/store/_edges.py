@@ -27,6 +27,10 @@ __all__ = [
 ]
 
 
+def _event_type_name(value: int) -> str:
+    return pb.Event.Type.Name(value)  # type: ignore[arg-type]
+
+
 def existing_ids(tx: Tx, kind: Kind, ids: Sequence[int]) -> set[int]:
     """The subset of ``ids`` that name stored nodes of ``kind``."""
     if not ids:
@@ -64,7 +68,7 @@ def put_events(tx: Tx, events: Sequence[Any], *, check_nodes: bool = True) -> No
         if key in seen:
             raise AlreadyExistsError(
                 f"{where}: the event (artifact {key[0]}, execution {key[1]}, type "
-                f"{pb.Event.Type.Name(key[2])}) appears twice in one request"
+                f"{_event_type_name(key[2])}) appears twice in one request"
             )
         seen.add(key)
     if check_nodes:
@@ -118,7 +122,7 @@ def _refuse_existing_events(tx: Tx, keys: set[tuple[int, int, int]]) -> None:
         key = (int(row[0]), int(row[1]), int(row[2]))
         if key in keys:
             raise AlreadyExistsError(
-                f"Event (artifact {key[0]}, execution {key[1]}, type {pb.Event.Type.Name(key[2])}) "
+                f"Event (artifact {key[0]}, execution {key[1]}, type {_event_type_name(key[2])}) "
                 "already exists; events are insert-only"
             )
 
@@ -221,15 +225,16 @@ def link_contexts(
         unique = sorted(set(pairs))
         if not unique:
             continue
-        sql = tx.backend.sql(
-            ("link", table_name),
-            lambda t, n=table_name, c=node_col: _insert_ignore(tx, getattr(t, n), c),
-        )
+
+        def build(t: Any, n: str = table_name, c: str = node_col) -> Any:
+            return _insert_ignore(tx, getattr(t, n), c)
+
+        sql = tx.backend.sql(("link", table_name), build)
         tx.many(sql, ({"cid": c, "nid": n} for c, n in unique))
 
 
 def _insert_ignore(tx: Tx, table: sa.Table, node_col: str) -> Any:
-    values = {"context_id": sa.bindparam("cid"), node_col: sa.bindparam("nid")}
+    values: dict[str, Any] = {"context_id": sa.bindparam("cid"), node_col: sa.bindparam("nid")}
     if tx.dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 

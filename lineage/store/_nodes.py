@@ -535,7 +535,9 @@ def insert_many(tx: Tx, key: Any, table: Any, rows: Sequence[dict[str, Any]]) ->
             n = len(batch)
 
             def build(t: Any, n: int = n) -> Any:
-                values = [{c: sa.bindparam(f"{c}_{i}") for c in cols} for i in range(n)]
+                values: list[dict[str, Any]] = [
+                    {c: sa.bindparam(f"{c}_{i}") for c in cols} for i in range(n)
+                ]
                 return sa.insert(table(t)).values(values).returning(table(t).c.id)
 
             params = {f"{c}_{i}": r[c] for i, r in enumerate(batch) for c in cols}
@@ -611,7 +613,7 @@ def _update(tx: Tx, kind: Kind, changed: Sequence[tuple[_Row, _Row]], now: int) 
 
     def build_row(t: Any) -> Any:
         node = kind.table(t)
-        values = {c: sa.bindparam(f"v_{c}") for c in cols}
+        values: dict[str, Any] = {c: sa.bindparam(f"v_{c}") for c in cols}
         values["last_update_time_since_epoch"] = sa.bindparam("v_now")
         return sa.update(node).where(node.c.id == sa.bindparam("node_id")).values(values)
 
@@ -625,10 +627,10 @@ def _update(tx: Tx, kind: Kind, changed: Sequence[tuple[_Row, _Row]], now: int) 
 
     row_sql = tx.backend.sql(("update_node", kind.name), build_row)
     params = []
-    deletes = []
+    deletes: list[dict[str, Any]] = []
     inserts: list[_Row] = []
     for old, new in changed:
-        values = {f"v_{c}": new.columns.get(c) for c in cols}
+        values: dict[str, Any] = {f"v_{c}": new.columns.get(c) for c in cols}
         values["v_now"] = now
         values["node_id"] = new.id
         params.append(values)

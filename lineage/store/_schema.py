@@ -168,7 +168,8 @@ def build_tables(dialect: str) -> Tables:
         return sa.Table(name(camel), md, *items, **kwargs)
 
     def pk_id() -> sa.Column[Any]:
-        return sa.Column("id", k.pk, primary_key=True, autoincrement=True)
+        # SQLite: `id INTEGER PRIMARY KEY AUTOINCREMENT` without NOT NULL, as MLMD declares it.
+        return sa.Column("id", k.pk, primary_key=True, autoincrement=True, nullable=sqlite)
 
     def unique(cols: tuple[str, ...], mysql_name: str | None, pg_name: str | None) -> Any:
         if sqlite:
@@ -176,6 +177,8 @@ def build_tables(dialect: str) -> Tables:
         return sa.UniqueConstraint(*cols, name=mysql_name if mysql else pg_name)
 
     def external_id(camel: str) -> list[Any]:
+        if sqlite:  # MLMD declares it inline on SQLite: `external_id VARCHAR(255) UNIQUE`
+            return [sa.Column("external_id", _Raw("VARCHAR(255) UNIQUE"))]
         return [
             sa.Column("external_id", sa.String(255)),
             unique(("external_id",), "external_id", f"{camel.lower()}_external_id_key"),
@@ -269,7 +272,13 @@ def build_tables(dialect: str) -> Tables:
     )
     mlmd_env = table(
         "MLMDEnv",
-        sa.Column("schema_version", k.schema_version, primary_key=True, autoincrement=False),
+        sa.Column(
+            "schema_version",
+            k.schema_version,
+            primary_key=True,
+            autoincrement=False,
+            nullable=sqlite,  # `schema_version INTEGER PRIMARY KEY` on SQLite, as MLMD declares it
+        ),
     )
     context = table(
         "Context",

@@ -168,7 +168,7 @@ def traverse(
     walk = seed.cte("walk", recursive=True)
     e1 = ev.alias("e1")
     e2 = ev.alias("e2")
-    step_cols = [e2.c.artifact_id]
+    step_cols: list[Any] = [e2.c.artifact_id]
     if limited:
         step_cols.append(walk.c.depth + 2)
     step = (
@@ -235,7 +235,7 @@ def traverse(
         cand_a = cand_a.where(reached_a.c.depth < sa.bindparam("max_hops"))
     # ... and from expanded executions (reached ones and the start executions).
     e5 = ev.alias("e5")
-    x_ids = sa.select(reached_x.c.id).where(_not_in(reached_x.c.id, ending_executions))
+    x_ids: Any = sa.select(reached_x.c.id).where(_not_in(reached_x.c.id, ending_executions))
     if limited:
         x_ids = x_ids.where(reached_x.c.depth < sa.bindparam("max_hops"))
     if start_x:

@@ -7,7 +7,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lineage.errors import InvalidArgumentError, NotFoundError, OutOfRangeError
+from lineage.errors import (
+    AbortedError,
+    AlreadyExistsError,
+    InvalidArgumentError,
+    NotFoundError,
+    OutOfRangeError,
+)
 from lineage.store._backend import Tx
 from lineage.store._edges import existing_ids, link_contexts, put_events
 from lineage.store._kinds import ARTIFACT, CONTEXT, EXECUTION
@@ -90,7 +96,14 @@ def _put_contexts(
                     ids[i] = int(found)
     todo = [(i, c) for i, c in enumerate(contexts) if ids[i] is None]
     if todo:
-        new_ids = put_nodes(tx, CONTEXT, [c for _, c in todo], types=types)
+        try:
+            new_ids = put_nodes(tx, CONTEXT, [c for _, c in todo], types=types)
+        except (tx.backend.dbapi.IntegrityError, AlreadyExistsError) as exc:
+            if not reuse_if_exists:
+                raise
+            # Another writer created the same context between our lookup and insert: retry the
+            # whole call, which then finds and reuses it (MLMD returns ABORTED here too).
+            raise AbortedError(f"lost a race creating a context, retrying: {exc}") from exc
         for (i, _), new_id in zip(todo, new_ids, strict=True):
             ids[i] = new_id
     return [int(i) for i in ids if i is not None]

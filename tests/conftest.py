@@ -1,0 +1,175 @@
+"""Shared fixtures: one ``store`` fixture that runs a test on every backend.
+
+Backends: SQLite in memory, a SQLite file, MariaDB/MySQL and PostgreSQL. The server backends use
+``LINEAGE_TEST_MYSQL_URL`` / ``LINEAGE_TEST_POSTGRESQL_URL`` (the Makefile sets both). Each test
+session creates its own database on each server and empties it before every test; the database
+is dropped at the end. A server that cannot be reached fails the test when ``CI=true`` and is
+skipped with the reason otherwise, so CI never skips a backend silently.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+SERVER_URLS = {
+    "mysql": os.environ.get("LINEAGE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+    "postgresql": os.environ.get(
+        "LINEAGE_TEST_POSTGRESQL_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
+    ),
+}
+BACKENDS = [
+    pytest.param("sqlite-memory", id="sqlite-memory"),
+    pytest.param("sqlite-file", id="sqlite-file"),
+    pytest.param("mysql", id="mysql", marks=pytest.mark.mysql),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
+]
+FILE_BACKENDS = [b for b in BACKENDS if b.values[0] != "sqlite-memory"]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def unreachable(kind: str, error: BaseException) -> None:
+    """Fail in CI, skip (with the reason) elsewhere."""
+    message = f"{kind} server unreachable ({SERVER_URLS.get(kind)}): {error}"
+    if in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class ServerDatabase:
+    """A database created for this test session on a MySQL or PostgreSQL server."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        base = sa.make_url(SERVER_URLS[kind])
+        self.name = f"lineage_t{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        admin = (
+            base.set(database="postgres") if kind == "postgresql" else base._replace(database=None)
+        )
+        self.admin = sa.create_engine(
+            admin, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
+        quote = '"' if kind == "postgresql" else "`"
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {quote}{self.name}{quote}")
+        self.url = base.set(database=self.name).render_as_string(hide_password=False)
+        self.engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+        self._quote = quote
+
+    def reset(self) -> None:
+        """Empty every table but MLMDEnv (the schema stays)."""
+        with self.engine.begin() as conn:
+            if self.kind == "postgresql":
+                names = [
+                    r[0]
+                    for r in conn.exec_driver_sql(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                    )
+                    if r[0] != "mlmdenv"
+                ]
+                if names:
+                    conn.exec_driver_sql(
+                        "TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY"
+                    )
+            else:
+                names = [r[0] for r in conn.exec_driver_sql("SHOW TABLES") if r[0] != "MLMDEnv"]
+                for name in names:
+                    conn.exec_driver_sql(f"DELETE FROM `{name}`")
+
+    def fresh(self) -> None:
+        """Leave an empty current-version database: empty the tables if the schema is intact."""
+        env = "mlmdenv" if self.kind == "postgresql" else "MLMDEnv"
+        try:
+            with self.engine.connect() as conn:
+                version = conn.exec_driver_sql(f"SELECT schema_version FROM {env}").scalar()
+                tables = len(sa.inspect(conn).get_table_names())
+        except sa.exc.DBAPIError:
+            version, tables = None, 0
+        if version == 10 and tables == 15:
+            self.reset()
+        else:
+            self.drop_tables()
+
+    def drop_tables(self) -> None:
+        """Drop every table (for tests that build a schema themselves)."""
+        with self.engine.begin() as conn:
+            if self.kind == "postgresql":
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+                conn.exec_driver_sql("CREATE SCHEMA public")
+            else:
+                for (name,) in conn.exec_driver_sql("SHOW TABLES").fetchall():
+                    conn.exec_driver_sql(f"DROP TABLE `{name}`")
+
+    def close(self) -> None:
+        self.engine.dispose()
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {self._quote}{self.name}{self._quote}")
+        self.admin.dispose()
+
+
+_servers: dict[str, ServerDatabase | BaseException] = {}
+
+
+def server_database(kind: str) -> ServerDatabase:
+    """The session's database on a server, created on first use; fails/skips when unreachable."""
+    found = _servers.get(kind)
+    if found is None:
+        try:
+            found = ServerDatabase(kind)
+        except Exception as exc:  # any driver error: the server is not usable
+            found = exc
+        _servers[kind] = found
+    if isinstance(found, BaseException):
+        unreachable(kind, found)
+        raise AssertionError("unreachable")  # pragma: no cover
+    return found
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    for db in _servers.values():
+        if isinstance(db, ServerDatabase):
+            db.close()
+
+
+def fresh_url(backend: str, tmp_path: Path) -> str:
+    """A URL for an empty database of ``backend`` ('sqlite-memory', 'sqlite-file', 'mysql', ...)."""
+    if backend == "sqlite-memory":
+        return "sqlite://"
+    if backend == "sqlite-file":
+        return f"sqlite:///{tmp_path / 'lineage.db'}"
+    db = server_database(backend)
+    db.fresh()
+    return db.url
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: Any) -> str:
+    """The backend name of the current parametrization."""
+    return str(request.param)
+
+
+@pytest.fixture
+def store_url(backend: str, tmp_path: Path) -> str:
+    """A URL naming an empty database on the current backend."""
+    return fresh_url(backend, tmp_path)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Any]:
+    """A fresh ``lineage.MetadataStore`` on each backend."""
+    import lineage
+
+    s = lineage.MetadataStore(store_url)
+    try:
+        yield s
+    finally:
+        s.close()

@@ -1,0 +1,344 @@
+"""MetadataStore behaviour beyond what ml-metadata's own suite checks, on every backend."""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import lineage
+from lineage import errors
+from lineage.proto import metadata_store_pb2 as pb
+from tests.store.helpers import record_pipeline, snapshot
+
+
+def test_round_trip_of_every_property_kind(store: Any) -> None:
+    type_id = store.put_artifact_type(
+        pb.ArtifactType(
+            name="Everything",
+            properties={
+                "i": pb.INT,
+                "d": pb.DOUBLE,
+                "s": pb.STRING,
+                "st": pb.STRUCT,
+                "p": pb.PROTO,
+                "b": pb.BOOLEAN,
+            },
+        )
+    )
+    a = pb.Artifact(type_id=type_id, uri="/x", state=pb.Artifact.REFERENCE, external_id="ext-1")
+    a.properties["i"].int_value = -(2**62)
+    a.properties["d"].double_value = 1.23456789012345
+    a.properties["s"].string_value = "naïve ünïcode ✓"
+    a.properties["st"].struct_value.update({"lr": 0.1, "layers": [1, 2, {"k": "v"}], "on": True})
+    a.properties["p"].proto_value.Pack(pb.Artifact(uri="packed"))
+    a.properties["b"].bool_value = True
+    a.custom_properties["tiny"].double_value = 1e-9
+    a.custom_properties["big"].int_value = 2**63 - 1
+    [a_id] = store.put_artifacts([a])
+    [got] = store.get_artifacts_by_id([a_id])
+    assert got.properties == a.properties
+    assert got.custom_properties == a.custom_properties
+    assert got.uri == "/x"
+    assert got.state == pb.Artifact.REFERENCE
+    assert got.external_id == "ext-1"
+    assert got.type == "Everything"
+    unpacked = pb.Artifact()
+    assert got.properties["p"].proto_value.Unpack(unpacked)
+    assert unpacked.uri == "packed"
+
+
+def test_doubles_are_stored_exactly_unlike_mlmd(store: Any) -> None:
+    """ml-metadata writes doubles with 6 decimals (1.23456789 -> 1.234568, 1e-9 -> 0)."""
+    type_id = store.put_execution_type(pb.ExecutionType(name="T", properties={"lr": pb.DOUBLE}))
+    e = pb.Execution(type_id=type_id)
+    e.properties["lr"].double_value = 1.23456789
+    e.custom_properties["eps"].double_value = 1e-9
+    [e_id] = store.put_executions([e])
+    [got] = store.get_executions_by_id([e_id])
+    assert got.properties["lr"].double_value == 1.23456789
+    assert got.custom_properties["eps"].double_value == 1e-9
+
+
+def test_string_that_looks_like_a_struct_reads_back_as_a_string(store: Any) -> None:
+    """ml-metadata reads any string starting with 'mlmd-struct::' as a struct and fails."""
+    type_id = store.put_artifact_type(pb.ArtifactType(name="T"))
+    a = pb.Artifact(type_id=type_id)
+    a.custom_properties["note"].string_value = "mlmd-struct::not base64!"
+    [a_id] = store.put_artifacts([a])
+    assert (
+        store.get_artifacts_by_id([a_id])[0].custom_properties["note"].string_value
+        == "mlmd-struct::not base64!"
+    )
+
+
+def test_ids_and_int_values_are_64_bit_on_every_backend(store: Any) -> None:
+    """ml-metadata declares ids and int_value as 32-bit INT on MySQL and PostgreSQL."""
+    type_id = store.put_artifact_type(pb.ArtifactType(name="Big", properties={"n": pb.INT}))
+    start = 2**40
+    backend = store._backend
+    with backend.transaction(write=True) as tx:
+        if tx.dialect == "sqlite":
+            tx.cur.execute(
+                "INSERT OR REPLACE INTO sqlite_sequence(name, seq) VALUES ('Artifact', :s)",
+                {"s": start},
+            )
+        elif tx.dialect == "mysql":
+            tx.cur.execute(f"ALTER TABLE `Artifact` AUTO_INCREMENT = {start + 1}")
+        else:
+            tx.cur.execute(f"ALTER SEQUENCE artifact_id_seq RESTART WITH {start + 1}")
+    a = pb.Artifact(type_id=type_id)
+    a.properties["n"].int_value = 2**53 + 1
+    [a_id] = store.put_artifacts([a])
+    assert a_id > 2**40
+    [got] = store.get_artifacts_by_id([a_id])
+    assert got.id == a_id
+    assert got.properties["n"].int_value == 2**53 + 1
+
+
+def test_event_path_steps_keep_their_order(store: Any) -> None:
+    p = record_pipeline(store)
+    event = pb.Event(artifact_id=p.metrics, execution_id=p.train, type=pb.Event.INTERNAL_OUTPUT)
+    for i in range(12):
+        step = event.path.steps.add()
+        if i % 3:
+            step.key = f"k{i}"
+        else:
+            step.index = 11 - i
+    store.put_events([event])
+    [got] = [
+        e
+        for e in store.get_events_by_artifact_ids([p.metrics])
+        if e.type == pb.Event.INTERNAL_OUTPUT
+    ]
+    assert got.path == event.path
+
+
+def test_update_without_mask_replaces_properties_but_keeps_the_name(store: Any) -> None:
+    p = record_pipeline(store)
+    update = pb.Artifact(id=p.data, type_id=p.dataset_type, uri="/data/v2.csv", name="renamed")
+    update.properties["span"].int_value = 2
+    store.put_artifacts([update])
+    [got] = store.get_artifacts_by_id([p.data])
+    assert got.uri == "/data/v2.csv"
+    assert dict(got.properties) == {"span": update.properties["span"]}  # 'split' is gone
+    assert got.name == "train"  # MLMD never renames artifacts
+    assert not got.HasField("state")  # unset in the update, so cleared
+
+
+def test_masked_update_touches_only_the_listed_fields(store: Any) -> None:
+    p = record_pipeline(store)
+    before = store.get_artifacts_by_id([p.data])[0]
+    update = pb.Artifact(id=p.data, uri="/ignored", state=pb.Artifact.DELETED)
+    update.properties["span"].int_value = 7
+    store.put_artifacts([update], field_mask_paths=["state", "properties.span", "properties.split"])
+    [got] = store.get_artifacts_by_id([p.data])
+    assert got.uri == before.uri
+    assert got.state == pb.Artifact.DELETED
+    assert got.properties["span"].int_value == 7
+    assert "split" not in got.properties  # masked and absent from the request: removed
+    assert got.last_update_time_since_epoch >= before.last_update_time_since_epoch
+
+
+def test_identical_update_is_a_no_op(store: Any) -> None:
+    p = record_pipeline(store)
+    [stored] = store.get_artifacts_by_id([p.data])
+    before = snapshot(store)
+    same = pb.Artifact()
+    same.CopyFrom(stored)
+    store.put_artifacts([same])
+    assert snapshot(store) == before
+
+
+def test_put_types_is_one_transaction(store: Any) -> None:
+    ids = store.put_types(
+        artifact_types=[pb.ArtifactType(name="A1"), pb.ArtifactType(name="A2")],
+        execution_types=[pb.ExecutionType(name="E1")],
+        context_types=[pb.ContextType(name="C1")],
+    )
+    assert [len(x) for x in ids] == [2, 1, 1]
+    assert store.get_artifact_type("A2").id == ids[0][1]
+    before = snapshot(store)
+    with pytest.raises(errors.InvalidArgumentError):
+        store.put_types(
+            artifact_types=[pb.ArtifactType(name="A3")], context_types=[pb.ContextType()]
+        )
+    assert snapshot(store) == before
+
+
+def test_batch_parent_and_child_context_getters(store: Any) -> None:
+    ctype = store.put_context_type(pb.ContextType(name="C"))
+    a, b, c = store.put_contexts([pb.Context(type_id=ctype, name=n) for n in "abc"])
+    store.put_parent_contexts(
+        [
+            pb.ParentContext(child_id=b, parent_id=a),
+            pb.ParentContext(child_id=c, parent_id=a),
+            pb.ParentContext(child_id=c, parent_id=b),
+        ]
+    )
+    parents = store.get_parent_contexts_by_contexts([a, b, c])
+    assert {k: [x.name for x in v] for k, v in parents.items()} == {a: [], b: ["a"], c: ["a", "b"]}
+    children = store.get_children_contexts_by_contexts([a, c])
+    assert {k: [x.name for x in v] for k, v in children.items()} == {a: ["b", "c"], c: []}
+
+
+def test_lineage_subgraph_is_not_cut_at_100_hops(store: Any) -> None:
+    """ml-metadata clamps max_num_hops to 100 and silently returns a partial chain."""
+    atype = store.put_artifact_type(pb.ArtifactType(name="D"))
+    etype = store.put_execution_type(pb.ExecutionType(name="Step"))
+    n = 80
+    artifacts = [pb.Artifact(type_id=atype, uri=f"/d/{i}") for i in range(n + 1)]
+    executions = [pb.Execution(type_id=etype) for _ in range(n)]
+    edges = []
+    for i in range(n):
+        edges.append((i, i, pb.Event(type=pb.Event.INPUT)))
+        edges.append((i, i + 1, pb.Event(type=pb.Event.OUTPUT)))
+    store.put_lineage_subgraph(executions, artifacts, [], edges)
+    options = pb.LineageSubgraphQueryOptions(direction=pb.LineageSubgraphQueryOptions.DOWNSTREAM)
+    options.starting_artifacts.filter_query = "uri = '/d/0'"
+    graph = store.get_lineage_subgraph(options, ["artifacts", "executions", "events"])
+    assert len(graph.artifacts) == n + 1
+    assert len(graph.executions) == n
+    assert len(graph.events) == 2 * n
+    options.max_num_hops = 150
+    graph = store.get_lineage_subgraph(options, ["artifacts"])
+    assert len(graph.artifacts) == 76  # hops 0, 2, ..., 150
+
+
+def test_unset_config_is_a_runtime_error_naming_the_problem() -> None:
+    with pytest.raises(RuntimeError, match="Unset") as raised:
+        lineage.MetadataStore(pb.ConnectionConfig())
+    assert isinstance(raised.value, errors.ConfigurationError)
+
+
+@pytest.mark.parametrize(
+    ("config", "error", "fragment"),
+    [
+        (
+            "oracle://scott@db/x",
+            errors.ConfigurationError,
+            "Unsupported database URL scheme 'oracle'",
+        ),
+        ("mysql://root@127.0.0.1:1/x", errors.ConnectionFailedError, "cannot connect"),
+        (
+            pb.MetadataStoreClientConfig(host="h", port=1),
+            errors.UnimplementedError,
+            "no gRPC client",
+        ),
+        (42, errors.ConfigurationError, "got int"),
+    ],
+    ids=["scheme", "unreachable", "grpc", "type"],
+)
+def test_bad_configs(config: Any, error: type[Exception], fragment: str) -> None:
+    with pytest.raises(error, match=fragment):
+        lineage.MetadataStore(config)
+
+
+def test_sqlite_file_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    with lineage.MetadataStore(str(path)) as store:
+        record_pipeline(store)
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    with (
+        lineage.MetadataStore(f"sqlite:///{path}") as store,
+        store._backend.transaction(write=False) as tx,
+    ):
+        assert tx.cur.execute("PRAGMA busy_timeout").fetchone()[0] >= 10_000
+
+
+def test_connection_config_and_url_open_the_same_file(tmp_path: Path) -> None:
+    path = tmp_path / "same.db"
+    config = pb.ConnectionConfig()
+    config.sqlite.filename_uri = str(path)
+    with lineage.MetadataStore(config) as store:
+        ids = record_pipeline(store)
+    with lineage.MetadataStore(f"sqlite:///{path}") as store:
+        assert store.get_artifacts_by_id([ids.model])[0].name == "m1"
+
+
+def test_read_only_sqlite_refuses_writes_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    with lineage.MetadataStore(str(path)) as store:
+        p = record_pipeline(store)
+    config = pb.ConnectionConfig()
+    config.sqlite.filename_uri = str(path)
+    config.sqlite.connection_mode = pb.SqliteMetadataSourceConfig.READONLY
+    with lineage.MetadataStore(config) as store:
+        assert store.get_artifacts_by_id([p.data])[0].uri == "/data/train.csv"
+        with pytest.raises(errors.InvalidArgumentError, match="read-only"):
+            store.put_artifact_type(pb.ArtifactType(name="New"))
+
+
+def test_closed_store_refuses_calls(tmp_path: Path) -> None:
+    store = lineage.MetadataStore(str(tmp_path / "c.db"))
+    store.close()
+    with pytest.raises(errors.UnavailableError, match="closed"):
+        store.get_artifact_types()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    lineage.MetadataStore(str(path)).close()
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE MLMDEnv SET schema_version = 11")
+    engine.dispose()
+    with pytest.raises(errors.SchemaVersionError, match="greater than library version 10"):
+        lineage.MetadataStore(str(path))
+
+
+def test_threads_share_a_store_without_losing_writes(store: Any) -> None:
+    etype = store.put_execution_type(pb.ExecutionType(name="Job"))
+    ctype = store.put_context_type(pb.ContextType(name="Pipeline"))
+    failures: list[BaseException] = []
+
+    def work(worker: int) -> None:
+        try:
+            for i in range(10):
+                store.put_execution(
+                    pb.Execution(type_id=etype, name=f"w{worker}-{i}"),
+                    [],
+                    [pb.Context(type_id=ctype, name="shared")],
+                    reuse_context_if_already_exist=True,
+                )
+        except BaseException as exc:  # collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert len(store.get_executions()) == 40
+    [context] = store.get_contexts()
+    assert len(store.get_executions_by_context(context.id)) == 40
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan], ids=["inf", "-inf", "nan"])
+def test_non_finite_doubles_are_stored_or_refused_by_what_the_backend_can_hold(
+    store: Any, value: float
+) -> None:
+    type_id = store.put_artifact_type(pb.ArtifactType(name="F"))
+    a = pb.Artifact(type_id=type_id)
+    a.custom_properties["x"].double_value = value
+    storable = store.dialect == "postgresql" or (
+        store.dialect == "sqlite" and not math.isnan(value)
+    )
+    if not storable:
+        before = snapshot(store)
+        with pytest.raises(errors.InvalidArgumentError, match=r"custom_properties\['x'\]"):
+            store.put_artifacts([a])
+        assert snapshot(store) == before
+        return
+    [a_id] = store.put_artifacts([a])
+    got = store.get_artifacts_by_id([a_id])[0].custom_properties["x"].double_value
+    assert got == value or (math.isnan(got) and math.isnan(value))
