@@ -267,7 +267,7 @@ class Backend:
             return sql.text, params
         text = sql.text
         out = dict(params)
-        for name in sql.expanding:
+        for name in dict.fromkeys(sql.expanding):  # a list may be used more than once
             values = list(out.pop(name))
             if not values:
                 raise ValueError(f"empty list for parameter {name}")  # callers guard this

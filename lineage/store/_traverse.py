@@ -135,8 +135,9 @@ def traverse(
             .where(t.artifact.c.id.in_(sa.bindparam("start_a", expanding=True)))
             .where(_not_in(t.artifact.c.id, ending_artifacts))
         )
-    if start_x and (not limited or hops >= 1):
+    if start_x:
         params["start_x"] = start_x
+    if start_x and (not limited or hops >= 1):
         e0 = ev.alias("e0")
         cols = [e0.c.artifact_id.label("id")]
         if limited:
