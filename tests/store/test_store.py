@@ -342,3 +342,15 @@ def test_non_finite_doubles_are_stored_or_refused_by_what_the_backend_can_hold(
     [a_id] = store.put_artifacts([a])
     got = store.get_artifacts_by_id([a_id])[0].custom_properties["x"].double_value
     assert got == value or (math.isnan(got) and math.isnan(value))
+
+
+def test_lineage_subgraph_uses_every_starting_node(store: Any) -> None:
+    """ml-metadata silently uses only the first 101 starting nodes."""
+    atype = store.put_artifact_type(pb.ArtifactType(name="Shard"))
+    etype = store.put_execution_type(pb.ExecutionType(name="Merge"))
+    shards = [pb.Artifact(type_id=atype, uri=f"/shard/{i}") for i in range(150)]
+    edges = [(0, i, pb.Event(type=pb.Event.INPUT)) for i in range(150)]
+    store.put_lineage_subgraph([pb.Execution(type_id=etype)], shards, [], edges)
+    options = pb.LineageSubgraphQueryOptions(max_num_hops=0)
+    options.starting_artifacts.filter_query = "uri LIKE '/shard/%'"
+    assert len(store.get_lineage_subgraph(options, ["artifacts"]).artifacts) == 150
