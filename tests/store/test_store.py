@@ -354,3 +354,26 @@ def test_lineage_subgraph_uses_every_starting_node(store: Any) -> None:
     options = pb.LineageSubgraphQueryOptions(max_num_hops=0)
     options.starting_artifacts.filter_query = "uri LIKE '/shard/%'"
     assert len(store.get_lineage_subgraph(options, ["artifacts"]).artifacts) == 150
+
+
+def test_listing_spans_mlmd_page_size_in_one_query(store: Any, monkeypatch: Any) -> None:
+    """ml-metadata pages 100 rows at a time; lineage returns the same rows from one statement."""
+    from lineage.store._backend import Tx
+
+    type_id = store.put_artifact_type(pb.ArtifactType(name="Row"))
+    ids = store.put_artifacts([pb.Artifact(type_id=type_id, uri=f"/r/{i:03d}") for i in range(250)])
+    statements: list[str] = []
+    run = Tx.run
+
+    def counting_run(self: Tx, sql: Any, params: Any = None) -> Any:
+        statements.append(sql.text)
+        return run(self, sql, params)
+
+    monkeypatch.setattr(Tx, "run", counting_run)
+    got = store.get_artifacts(
+        list_options=lineage.ListOptions(
+            limit=230, order_by=lineage.OrderByField.CREATE_TIME, is_asc=False
+        )
+    )
+    assert [a.id for a in got] == list(reversed(ids))[:230]
+    assert len(statements) == 2  # the nodes, then their properties
