@@ -1,0 +1,12 @@
+CREATE TABLE artifact (id SERIAL NOT NULL, type_id INTEGER NOT NULL, uri TEXT, external_id CHARACTER VARYING(255), CONSTRAINT artifact_external_id_key UNIQUE (external_id), CONSTRAINT artifact_pkey PRIMARY KEY (id));
+CREATE TABLE artifactproperty (artifact_id INTEGER NOT NULL, name CHARACTER VARYING(255) NOT NULL, is_custom_property BOOLEAN NOT NULL, int_value INTEGER, double_value DOUBLE PRECISION, string_value TEXT, CONSTRAINT artifactpropertytemp_pkey PRIMARY KEY (artifact_id, name, is_custom_property));
+CREATE TABLE event (id SERIAL NOT NULL, artifact_id INTEGER NOT NULL, execution_id INTEGER NOT NULL, type INTEGER NOT NULL, milliseconds_since_epoch BIGINT, CONSTRAINT event_pkey PRIMARY KEY (id));
+CREATE TABLE eventpath (event_id INTEGER NOT NULL, is_index_step BOOLEAN NOT NULL, step_index INTEGER, step_key TEXT);
+CREATE TABLE execution (id SERIAL NOT NULL, type_id INTEGER NOT NULL, external_id CHARACTER VARYING(255), CONSTRAINT execution_external_id_key UNIQUE (external_id), CONSTRAINT execution_pkey PRIMARY KEY (id));
+CREATE TABLE executionproperty (execution_id INTEGER NOT NULL, name CHARACTER VARYING(255) NOT NULL, is_custom_property BOOLEAN NOT NULL, int_value INTEGER, double_value DOUBLE PRECISION, string_value TEXT, CONSTRAINT executionpropertytemp_pkey PRIMARY KEY (execution_id, name, is_custom_property));
+CREATE TABLE mlmdenv (schema_version INTEGER NOT NULL, CONSTRAINT mlmdenv_pkey PRIMARY KEY (schema_version));
+CREATE TABLE type (id SERIAL NOT NULL, name CHARACTER VARYING(255) NOT NULL, is_artifact_type SMALLINT NOT NULL, input_type TEXT, output_type TEXT, external_id CHARACTER VARYING(255), CONSTRAINT type_external_id_key UNIQUE (external_id), CONSTRAINT type_pkey PRIMARY KEY (id));
+CREATE TABLE typeproperty (type_id INTEGER NOT NULL, name CHARACTER VARYING(255) NOT NULL, data_type INTEGER, CONSTRAINT typeproperty_pkey PRIMARY KEY (type_id, name));
+CREATE INDEX idx_artifact_external_id ON artifact (external_id);
+CREATE INDEX idx_execution_external_id ON execution (external_id);
+CREATE INDEX idx_type_external_id ON type (external_id);
