@@ -1,0 +1,18 @@
+"""The ``lineage`` command line: a thin click layer over the library.
+
+Commands: ``db info|upgrade|downgrade``, ``ls artifacts|executions|contexts|types`` and ``show``.
+Each parses its options, calls the library and prints with rich (or JSON with ``--json``).
+"""
+
+from __future__ import annotations
+
+from lineage.cli._app import cli, main
+from lineage.cli.db import db
+from lineage.cli.listing import ls
+from lineage.cli.show import show
+
+__all__ = ["cli", "main"]
+
+cli.add_command(db)
+cli.add_command(ls)
+cli.add_command(show)
