@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from lineage.store._config import DEFAULT_DB, ENV_VAR, resolve_db
 from lineage.store._listing import ListOptions, OrderByField
-from lineage.store.metadata_store import ExtraOptions, MetadataStore, downgrade_schema
+from lineage.store.metadata_store import (
+    ExtraOptions,
+    MetadataStore,
+    downgrade_schema,
+    schema_version,
+)
 
 __all__ = [
     "DEFAULT_DB",
@@ -18,4 +23,5 @@ __all__ = [
     "OrderByField",
     "downgrade_schema",
     "resolve_db",
+    "schema_version",
 ]

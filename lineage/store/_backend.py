@@ -159,6 +159,18 @@ class Backend:
         except Exception as exc:  # e.g. a malformed URL option
             raise ConnectionFailedError(f"cannot connect to {self.target.display}: {exc}") from exc
         conn: Any = fairy.dbapi_connection
+        try:
+            self._setup_connection(conn)
+        except self.dbapi.Error as exc:
+            with contextlib.suppress(Exception):
+                fairy.invalidate()
+            raise ConnectionFailedError(
+                f"cannot open {self.target.display}: {_first_line(exc)}"
+            ) from exc
+        return (fairy, conn)
+
+    def _setup_connection(self, conn: Any) -> None:
+        """Session settings: SQLite pragmas, autocommit off, the server version."""
         if self.dialect == "sqlite":
             conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
             cur = conn.cursor()
@@ -182,7 +194,6 @@ class Backend:
         else:
             conn.autocommit = False
             self.server_version = (conn.info.server_version // 10000,)
-        return (fairy, conn)
 
     def _connection(self) -> Any:
         if self._closed:

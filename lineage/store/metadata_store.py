@@ -8,6 +8,7 @@ Calls that lose a lock conflict or deadlock (``AbortedError``) are retried with 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import time
@@ -21,10 +22,10 @@ from lineage.store._backend import Backend, Tx
 from lineage.store._config import Target, target_from
 from lineage.store._kinds import ARTIFACT, CONTEXT, EXECUTION, Kind, TypeKind
 from lineage.store._listing import ListOptions, OrderByField, check_options, list_nodes
-from lineage.store._open import downgrade, open_schema
+from lineage.store._open import current_version, downgrade, open_schema
 from lineage.store._subgraph import lineage_subgraph
 
-__all__ = ["ExtraOptions", "MetadataStore", "downgrade_schema"]
+__all__ = ["ExtraOptions", "MetadataStore", "downgrade_schema", "schema_version"]
 
 T = TypeVar("T")
 _log = logging.getLogger("lineage.store")
@@ -118,6 +119,34 @@ class MetadataStore:
     def pipeline_asset(self) -> None:
         """Always None (an ml-metadata placeholder)."""
         return None
+
+    def counts(self) -> dict[str, int]:
+        """How many types (without the simple types), artifacts, executions, contexts and events."""
+
+        def run(tx: Tx) -> dict[str, int]:
+            import sqlalchemy as sa
+
+            def build(t: Any) -> Any:
+                def count(table: Any) -> Any:
+                    return sa.select(sa.func.count()).select_from(table).scalar_subquery()
+
+                simple = sa.select(sa.func.count()).select_from(t.type)
+                simple = simple.where(
+                    t.type.c.name.like(sa.bindparam("prefix")), t.type.c.version.is_(None)
+                )
+                return sa.select(
+                    count(t.type) - simple.scalar_subquery(),
+                    count(t.artifact),
+                    count(t.execution),
+                    count(t.context),
+                    count(t.event),
+                )
+
+            row = tx.rows(tx.backend.sql("counts", build), {"prefix": "mlmd.%"})[0]
+            keys = ("types", "artifacts", "executions", "contexts", "events")
+            return {k: int(v) for k, v in zip(keys, row, strict=True)}
+
+        return self._read(run)
 
     def close(self) -> None:
         """Close the store's database connections."""
@@ -740,6 +769,23 @@ class MetadataStore:
         """Children of many contexts at once: context id → children (beyond MLMD's Python API)."""
         ids = _ints(context_ids, "context_ids")
         return self._read(lambda tx: _edges.get_children_contexts(tx, ids))
+
+
+def schema_version(config: Any) -> int | None:
+    """The MLMD schema version of the database ``config`` names (None when it is empty).
+
+    Opens the database without creating or changing anything.
+
+    Raises:
+        ConnectionFailedError: The database cannot be reached.
+    """
+    target = target_from(config)
+    backend = Backend(dataclasses.replace(target, create_database=False))
+    try:
+        with backend.transaction(write=False) as tx:
+            return current_version(tx)
+    finally:
+        backend.close()
 
 
 def downgrade_schema(config: Any, downgrade_to_schema_version: int) -> None:

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 import lineage
 from lineage import errors
 from lineage.proto import metadata_store_pb2 as pb
+from lineage.store import schema_version
+from tests.conftest import FILE_BACKENDS, server_database
 from tests.store.helpers import record_pipeline, snapshot
 
 
@@ -236,6 +238,37 @@ def test_unset_config_is_a_runtime_error_naming_the_problem() -> None:
 def test_bad_configs(config: Any, error: type[Exception], fragment: str) -> None:
     with pytest.raises(error, match=fragment):
         lineage.MetadataStore(config)
+
+
+def test_a_file_that_is_not_a_database_is_a_connection_error(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.db"
+    path.write_text("garbage\n")
+    with pytest.raises(errors.ConnectionFailedError, match="file is not a database"):
+        lineage.MetadataStore(str(path))
+
+
+def test_counts(store: Any) -> None:
+    record_pipeline(store)
+    assert store.counts() == {
+        "types": 7,
+        "artifacts": 3,
+        "executions": 2,
+        "contexts": 2,
+        "events": 4,
+    }
+
+
+@pytest.mark.parametrize("backend", FILE_BACKENDS)
+def test_schema_version_reads_without_creating(backend: str, store_url: str) -> None:
+    if backend != "sqlite-file":
+        server_database(backend).drop_tables()
+    assert schema_version(store_url) is None
+    lineage.MetadataStore(store_url).close()
+    assert schema_version(store_url) == 10
+
+
+def test_schema_version_of_an_empty_database(tmp_path: Path) -> None:
+    assert schema_version(str(tmp_path / "empty.db")) is None
 
 
 def test_sqlite_file_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
