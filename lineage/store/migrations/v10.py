@@ -1,6 +1,9 @@
 """Step 10: ``proto_value`` and ``bool_value`` on the property tables (ml-metadata 1.11 – 1.17).
 
 Downgrade drops both columns: proto and boolean property values are lost, as with ml-metadata.
+Unlike ml-metadata, it also deletes the property rows that held only such a value: ml-metadata
+keeps them with every value column NULL, and then fails to read the node ("Attempt to populate
+property with null value in every known *_value column") after upgrading again.
 
 On PostgreSQL the step also tidies what ml-metadata's own PostgreSQL downgrades leave behind, so
 that the result matches a fresh version-10 database: primary keys named ``*temp_pkey`` get their
@@ -13,6 +16,7 @@ from lineage.store._backend import Tx
 from lineage.store.migrations._ops import (
     add_column,
     create_index,
+    delete,
     drop_column,
     drop_index,
     execute,
@@ -69,7 +73,14 @@ def upgrade(tx: Tx) -> None:
 
 
 def downgrade(tx: Tx) -> None:
-    """Drop ``proto_value`` and ``bool_value``."""
+    """Delete the properties only they hold, then drop ``proto_value`` and ``bool_value``."""
+    for camel in PROPERTY_TABLES:
+        delete(
+            tx,
+            f"DELETE FROM {q(tx, camel)} WHERE int_value IS NULL AND double_value IS NULL "
+            "AND string_value IS NULL AND byte_value IS NULL "
+            "AND (proto_value IS NOT NULL OR bool_value IS NOT NULL)",
+        )
     if tx.dialect == "sqlite":
         sqlite_sync(tx, VERSION - 1, rebuild=PROPERTY_TABLES)
         return
