@@ -74,6 +74,168 @@ def _in(column: Any, subquery: Any | None) -> Any:
     return sa.false() if subquery is None else column.in_(subquery)
 
 
+def _lit(value: int | str) -> Any:
+    """A constant of ours rendered into the SQL text (only ints and one-letter tags)."""
+    return sa.literal_column(repr(value) if isinstance(value, str) else str(int(value)))
+
+
+def _types_in(column: Any, types: tuple[int, ...]) -> Any:
+    return column.in_([_lit(v) for v in types])
+
+
+def _statement(
+    t: Any,
+    *,
+    direction: str,
+    limited: bool,
+    has_a: bool,
+    has_x: bool,
+    hops_zero: bool,
+    as_of: bool,
+    with_events: bool,
+    ending_a: Any | None,
+    ending_x: Any | None,
+) -> Any:
+    """The walk as one statement returning tagged rows (see ``traverse``).
+
+    Bound parameters: ``start_a`` / ``start_x`` (lists), ``max_hops``, ``as_of``. Everything
+    else is structure, so the statement compiles once per shape and is cached.
+    """
+    from_a, from_x = edge_types(direction)
+    ev = t.event
+
+    def time_ok(e: Any) -> Any:
+        if not as_of:
+            return sa.true()
+        ms = e.c.milliseconds_since_epoch
+        return sa.or_(ms.is_(None), ms <= sa.bindparam("as_of"))
+
+    seed_parts = []
+    if has_a:
+        cols = [t.artifact.c.id.label("id")] + ([_lit(0).label("depth")] if limited else [])
+        seed_parts.append(
+            sa.select(*cols)
+            .where(t.artifact.c.id.in_(sa.bindparam("start_a", expanding=True)))
+            .where(_not_in(t.artifact.c.id, ending_a))
+        )
+    if has_x and not (limited and hops_zero):
+        e0 = ev.alias("e0")
+        cols = [e0.c.artifact_id.label("id")] + ([_lit(1).label("depth")] if limited else [])
+        seed_parts.append(
+            sa.select(*cols)
+            .where(e0.c.execution_id.in_(sa.bindparam("start_x", expanding=True)))
+            .where(_types_in(e0.c.type, from_x), time_ok(e0))
+            .where(_not_in(e0.c.execution_id, ending_x))
+        )
+    seed = seed_parts[0] if len(seed_parts) == 1 else sa.union(*seed_parts)
+    walk = seed.cte("walk", recursive=True)
+    e1, e2 = ev.alias("e1"), ev.alias("e2")
+    step_cols: list[Any] = [e2.c.artifact_id]
+    if limited:
+        step_cols.append(walk.c.depth + _lit(2))
+    step = (
+        sa.select(*step_cols)
+        .select_from(walk)
+        .join(e1, e1.c.artifact_id == walk.c.id)
+        .join(e2, e2.c.execution_id == e1.c.execution_id)
+        .where(_types_in(e1.c.type, from_a), _types_in(e2.c.type, from_x))
+        .where(time_ok(e1), time_ok(e2))
+        .where(_not_in(walk.c.id, ending_a), _not_in(e1.c.execution_id, ending_x))
+    )
+    if limited:
+        step = step.where(walk.c.depth + _lit(2) <= sa.bindparam("max_hops"))
+    walk = walk.union(step)
+
+    if limited:
+        reached_a = (
+            sa.select(walk.c.id, sa.func.min(walk.c.depth).label("depth"))
+            .group_by(walk.c.id)
+            .cte("reached_a")
+        )
+    else:
+        reached_a = sa.select(walk.c.id, _lit(0).label("depth")).cte("reached_a")
+    # Artifacts the walk expands: reached, not ending, nearer than the hop limit.
+    e3 = ev.alias("e3")
+    expand_a = [_not_in(reached_a.c.id, ending_a), _types_in(e3.c.type, from_a), time_ok(e3)]
+    if limited:
+        expand_a.append(reached_a.c.depth < sa.bindparam("max_hops"))
+    reached_x = (
+        sa.select(
+            e3.c.execution_id.label("id"), (sa.func.min(reached_a.c.depth) + _lit(1)).label("depth")
+        )
+        .select_from(reached_a)
+        .join(e3, e3.c.artifact_id == reached_a.c.id)
+        .where(*expand_a)
+        .group_by(e3.c.execution_id)
+        .cte("reached_x")
+    )
+    null = sa.cast(sa.null(), sa.BigInteger())
+    zero = sa.cast(_lit(0), sa.BigInteger())
+    parts = [
+        sa.select(
+            _lit("a").label("tag"), reached_a.c.id, reached_a.c.depth, null, null, null, null
+        ),
+        sa.select(_lit("x"), reached_x.c.id, reached_x.c.depth, null, null, null, null),
+    ]
+    if with_events:
+        # Candidate events: followed from expanded artifacts ...
+        e4 = ev.alias("e4")
+        cand_a = (
+            sa.select(
+                _lit("e"),
+                e4.c.id,
+                zero,
+                e4.c.artifact_id,
+                e4.c.execution_id,
+                e4.c.type,
+                e4.c.milliseconds_since_epoch,
+            )
+            .select_from(reached_a)
+            .join(e4, e4.c.artifact_id == reached_a.c.id)
+            .where(_not_in(reached_a.c.id, ending_a), _types_in(e4.c.type, from_a), time_ok(e4))
+        )
+        if limited:
+            cand_a = cand_a.where(reached_a.c.depth < sa.bindparam("max_hops"))
+        # ... and from expanded executions (reached ones and the start executions).
+        e5 = ev.alias("e5")
+        x_ids: Any = sa.select(reached_x.c.id).where(_not_in(reached_x.c.id, ending_x))
+        if limited:
+            x_ids = x_ids.where(reached_x.c.depth < sa.bindparam("max_hops"))
+        if has_x:
+            x_ids = sa.union(
+                x_ids,
+                sa.select(t.execution.c.id).where(
+                    t.execution.c.id.in_(sa.bindparam("start_x", expanding=True)),
+                    _not_in(t.execution.c.id, ending_x),
+                ),
+            )
+        cand_x = sa.select(
+            _lit("f"),
+            e5.c.id,
+            zero,
+            e5.c.artifact_id,
+            e5.c.execution_id,
+            e5.c.type,
+            e5.c.milliseconds_since_epoch,
+        ).where(e5.c.execution_id.in_(x_ids), _types_in(e5.c.type, from_x), time_ok(e5))
+        if limited and hops_zero:
+            cand_x = cand_x.where(sa.false())
+        parts += [cand_a, cand_x]
+    if ending_a is not None:
+        parts.append(
+            sa.select(_lit("A"), reached_a.c.id, null, null, null, null, null).where(
+                _in(reached_a.c.id, ending_a)
+            )
+        )
+    if ending_x is not None:
+        parts.append(
+            sa.select(_lit("X"), reached_x.c.id, null, null, null, null, null).where(
+                _in(reached_x.c.id, ending_x)
+            )
+        )
+    return sa.union_all(*parts)
+
+
 def traverse(
     tx: Tx,
     *,
@@ -86,6 +248,7 @@ def traverse(
     include_ending_artifacts: bool = False,
     include_ending_executions: bool = False,
     as_of: int | None = None,
+    with_events: bool = True,
 ) -> Traversal:
     """Walk the lineage graph from the start nodes (see the module docstring).
 
@@ -100,56 +263,14 @@ def traverse(
         include_ending_artifacts: Return the ending artifacts reached (and their events).
         include_ending_executions: Return the ending executions reached (and their events).
         as_of: Only events recorded at or before this time (ms since the epoch) are crossed.
+        with_events: Also return the events crossed (and hop distances on unlimited walks).
     """
-    from_a, from_x = edge_types(direction)
-    t = tx.backend.tables
-    ev = t.event
     limited = max_hops is not None
     hops = int(max_hops) if max_hops is not None else 0
     start_a = sorted({int(i) for i in start_artifacts})
     start_x = sorted({int(i) for i in start_executions})
-    params: dict[str, Any] = {}
-
-    def time_ok(e: Any) -> Any:
-        return (
-            sa.true()
-            if as_of is None
-            else sa.or_(
-                e.c.milliseconds_since_epoch.is_(None),
-                e.c.milliseconds_since_epoch <= sa.bindparam("as_of"),
-            )
-        )
-
-    if as_of is not None:
-        params["as_of"] = int(as_of)
-    if limited:
-        params["max_hops"] = hops
-
-    # ---- seeds: start artifacts at depth 0, artifacts next to start executions at depth 1
-    seed_parts = []
-    depth0 = sa.literal(0, sa.Integer()).label("depth")
-    if start_a:
-        params["start_a"] = start_a
-        seed_parts.append(
-            sa.select(t.artifact.c.id.label("id"), *([depth0] if limited else []))
-            .where(t.artifact.c.id.in_(sa.bindparam("start_a", expanding=True)))
-            .where(_not_in(t.artifact.c.id, ending_artifacts))
-        )
-    if start_x:
-        params["start_x"] = start_x
-    if start_x and (not limited or hops >= 1):
-        e0 = ev.alias("e0")
-        cols = [e0.c.artifact_id.label("id")]
-        if limited:
-            cols.append(sa.literal(1, sa.Integer()).label("depth"))
-        seed_parts.append(
-            sa.select(*cols)
-            .where(e0.c.execution_id.in_(sa.bindparam("start_x", expanding=True)))
-            .where(e0.c.type.in_(from_x), time_ok(e0))
-            .where(_not_in(e0.c.execution_id, ending_executions))
-        )
     result = Traversal()
-    if not seed_parts:
+    if not start_a and not (start_x and not (limited and hops == 0)):
         _finish_starts(
             result,
             start_a,
@@ -159,122 +280,37 @@ def traverse(
             ending_executions,
             include_ending_artifacts,
             include_ending_executions,
-            from_x,
-            hops,
-            limited,
         )
         return result
-
-    seed = seed_parts[0] if len(seed_parts) == 1 else sa.union(*seed_parts)
-    walk = seed.cte("walk", recursive=True)
-    e1 = ev.alias("e1")
-    e2 = ev.alias("e2")
-    step_cols: list[Any] = [e2.c.artifact_id]
-    if limited:
-        step_cols.append(walk.c.depth + 2)
-    step = (
-        sa.select(*step_cols)
-        .select_from(walk)
-        .join(e1, e1.c.artifact_id == walk.c.id)
-        .join(e2, e2.c.execution_id == e1.c.execution_id)
-        .where(e1.c.type.in_(from_a), e2.c.type.in_(from_x), time_ok(e1), time_ok(e2))
-        .where(_not_in(walk.c.id, ending_artifacts), _not_in(e1.c.execution_id, ending_executions))
-    )
-    if limited:
-        step = step.where(walk.c.depth + 2 <= sa.bindparam("max_hops"))
-    walk = walk.union(step)
-
-    if limited:
-        reached_a = (
-            sa.select(walk.c.id, sa.func.min(walk.c.depth).label("depth"))
-            .group_by(walk.c.id)
-            .cte("reached_a")
-        )
-    else:
-        reached_a = sa.select(walk.c.id, sa.literal(0, sa.Integer()).label("depth")).cte(
-            "reached_a"
-        )
-    # Artifacts that the walk expands: reached, not ending, closer than the hop limit.
-    e3 = ev.alias("e3")
-    expand_a = [_not_in(reached_a.c.id, ending_artifacts), e3.c.type.in_(from_a), time_ok(e3)]
-    if limited:
-        expand_a.append(reached_a.c.depth < sa.bindparam("max_hops"))
-    reached_x = (
-        sa.select(
-            e3.c.execution_id.label("id"), (sa.func.min(reached_a.c.depth) + 1).label("depth")
-        )
-        .select_from(reached_a)
-        .join(e3, e3.c.artifact_id == reached_a.c.id)
-        .where(*expand_a)
-        .group_by(e3.c.execution_id)
-        .cte("reached_x")
-    )
-    null = sa.cast(sa.null(), sa.BigInteger())
-    rows_a = sa.select(
-        sa.literal("a").label("tag"), reached_a.c.id, reached_a.c.depth, null, null, null, null
-    )
-    rows_x = sa.select(
-        sa.literal("x").label("tag"), reached_x.c.id, reached_x.c.depth, null, null, null, null
-    )
-    # Candidate events: followed from expanded artifacts ...
-    e4 = ev.alias("e4")
-    cand_a = (
-        sa.select(
-            sa.literal("e"),
-            e4.c.id,
-            sa.cast(sa.literal(0), sa.BigInteger()),
-            e4.c.artifact_id,
-            e4.c.execution_id,
-            e4.c.type,
-            e4.c.milliseconds_since_epoch,
-        )
-        .select_from(reached_a)
-        .join(e4, e4.c.artifact_id == reached_a.c.id)
-        .where(_not_in(reached_a.c.id, ending_artifacts), e4.c.type.in_(from_a), time_ok(e4))
-    )
-    if limited:
-        cand_a = cand_a.where(reached_a.c.depth < sa.bindparam("max_hops"))
-    # ... and from expanded executions (reached ones and the start executions).
-    e5 = ev.alias("e5")
-    x_ids: Any = sa.select(reached_x.c.id).where(_not_in(reached_x.c.id, ending_executions))
-    if limited:
-        x_ids = x_ids.where(reached_x.c.depth < sa.bindparam("max_hops"))
+    params: dict[str, Any] = {}
+    if start_a:
+        params["start_a"] = start_a
     if start_x:
-        x_ids = sa.union(
-            x_ids,
-            sa.select(t.execution.c.id).where(
-                t.execution.c.id.in_(sa.bindparam("start_x", expanding=True)),
-                _not_in(t.execution.c.id, ending_executions),
-            ),
+        params["start_x"] = start_x
+    if as_of is not None:
+        params["as_of"] = int(as_of)
+    if limited:
+        params["max_hops"] = hops
+    shape: dict[str, Any] = {
+        "direction": direction,
+        "limited": limited,
+        "has_a": bool(start_a),
+        "has_x": bool(start_x),
+        "hops_zero": limited and hops == 0,
+        "as_of": as_of is not None,
+        "with_events": with_events,
+    }
+    if ending_artifacts is None and ending_executions is None:
+        sql = tx.backend.sql(
+            ("walk", *shape.values()),
+            lambda t: _statement(t, ending_a=None, ending_x=None, **shape),
         )
-    cand_x = sa.select(
-        sa.literal("f"),
-        e5.c.id,
-        sa.cast(sa.literal(0), sa.BigInteger()),
-        e5.c.artifact_id,
-        e5.c.execution_id,
-        e5.c.type,
-        e5.c.milliseconds_since_epoch,
-    ).where(e5.c.execution_id.in_(x_ids), e5.c.type.in_(from_x), time_ok(e5))
-    if limited and hops == 0:
-        cand_x = cand_x.where(sa.false())
-    parts = [rows_a, rows_x, cand_a, cand_x]
-    if ending_artifacts is not None:
-        parts.append(
-            sa.select(sa.literal("A"), reached_a.c.id, null, null, null, null, null).where(
-                _in(reached_a.c.id, ending_artifacts)
-            )
+        rows = tx.rows(sql, params)
+    else:
+        stmt = _statement(
+            tx.backend.tables, ending_a=ending_artifacts, ending_x=ending_executions, **shape
         )
-    if ending_executions is not None:
-        parts.append(
-            sa.select(sa.literal("X"), reached_x.c.id, null, null, null, null, null).where(
-                _in(reached_x.c.id, ending_executions)
-            )
-        )
-    stmt = sa.union_all(*parts)
-    text, bound = tx.backend.compile_adhoc(stmt.params(params))
-    tx.cur.execute(text, bound)
-    rows = tx.cur.fetchall()
+        rows = tx.adhoc(stmt.params(params))
 
     depth_a: dict[int, int] = {}
     depth_x: dict[int, int] = {}
@@ -304,9 +340,6 @@ def traverse(
         ending_executions,
         include_ending_artifacts,
         include_ending_executions,
-        from_x,
-        hops,
-        limited,
         depth_a,
         depth_x,
     )
@@ -321,7 +354,35 @@ def traverse(
         directional=direction != BOTH,
         limited=limited,
     )
+    if not limited and with_events:
+        _hop_distances(result, start_a, start_x)
     return result
+
+
+def _hop_distances(result: Traversal, start_a: list[int], start_x: list[int]) -> None:
+    """Fill hop distances of an unlimited walk by a breadth-first pass over its events."""
+    next_of: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for a, x, etype, _, _ in result.events:
+        forward = etype in INPUT_TYPES
+        src, dst = (("a", a), ("x", x)) if forward else (("x", x), ("a", a))
+        next_of.setdefault(src, []).append(dst)
+        next_of.setdefault(dst, []).append(src)  # walks may cross an event either way
+    depth: dict[tuple[str, int], int] = {("a", a): 0 for a in start_a} | {
+        ("x", x): 0 for x in start_x
+    }
+    frontier = list(depth)
+    while frontier:
+        following = []
+        for node in frontier:
+            for other in next_of.get(node, ()):
+                if other not in depth:
+                    depth[other] = depth[node] + 1
+                    following.append(other)
+        frontier = following
+    for a in result.artifacts:
+        result.artifacts[a] = depth.get(("a", a), 0)
+    for x in result.executions:
+        result.executions[x] = depth.get(("x", x), 0)
 
 
 def _finish_starts(
@@ -333,9 +394,6 @@ def _finish_starts(
     ending_executions: Any,
     include_a: bool,
     include_x: bool,
-    from_x: tuple[int, ...],
-    hops: int,
-    limited: bool,
     depth_a: dict[int, int] | None = None,
     depth_x: dict[int, int] | None = None,
 ) -> None:
@@ -350,20 +408,19 @@ def _finish_starts(
                 kind_table.c.id.in_(ids), kind_table.c.id.in_(sub)
             )
             target.update(int(r[0]) for r in tx.adhoc(stmt))
-    if depth_x is not None:
-        for x in result.ending_executions & set(start_x):
-            depth_x[x] = 0
-    if depth_a is None:
-        # No walk ran (hop limit 0 or only ending starts): the starts alone.
+    if depth_a is None or depth_x is None:
+        # No walk ran (hop limit 0 from executions only): the starts alone.
         for a in start_a:
             if a not in result.ending_artifacts or include_a:
                 result.artifacts[a] = 0
         for x in start_x:
             if x not in result.ending_executions or include_x:
                 result.executions[x] = 0
-    else:
-        for a in result.ending_artifacts & set(start_a):
-            depth_a[a] = 0
+        return
+    for x in result.ending_executions & set(start_x):
+        depth_x[x] = 0
+    for a in result.ending_artifacts & set(start_a):
+        depth_a[a] = 0
 
 
 def _apply_rules(
