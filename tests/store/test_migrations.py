@@ -50,15 +50,14 @@ class Database:
         self.dialect = dialect
         self.url = url
         self._drop = drop
+        self._backend: Backend | None = None
 
     def run(self, fn: Callable[[Tx], Any]) -> Any:
-        """Run ``fn`` in one write transaction on a fresh backend."""
-        backend = Backend(target_from(self.url))
-        try:
-            with backend.transaction(write=True) as tx:
-                return fn(tx)
-        finally:
-            backend.close()
+        """Run ``fn`` in one write transaction (on one backend kept for the test)."""
+        if self._backend is None:
+            self._backend = Backend(target_from(self.url))
+        with self._backend.transaction(write=True) as tx:
+            return fn(tx)
 
     def backend(self) -> Backend:
         return Backend(target_from(self.url))
@@ -83,6 +82,8 @@ class Database:
         return self.run(current_version)  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
         if self._drop is not None:
             self._drop()
 
@@ -260,7 +261,7 @@ def _populate(store: Any) -> dict[str, int]:
     return {"artifact": a_id, "execution": e_id, "context": c_id, "artifact_type": at_id}
 
 
-@pytest.mark.parametrize("version", [0, 2, 5, 7, 9])
+@pytest.mark.parametrize("version", [0, 5, 8])
 # Every version below 10 loses bool_value; each listed one also loses what its step added.
 def test_round_trip_keeps_what_the_old_schema_holds(db: Database, version: int) -> None:
     store = lineage.MetadataStore(db.url)
