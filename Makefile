@@ -66,11 +66,11 @@ typecheck: $(BIN)/.installed
 
 # Unit, SQLite, MariaDB and PostgreSQL tests on the newest protobuf (no ml-metadata installed).
 test-unit: $(BIN)/.installed graphviz
-	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not compat" tests
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not compat and not slow" --ignore=tests/compat tests
 
 # The compatibility tests need the real ml-metadata (protobuf 4.25) in the same process.
 test-compat: $(MLMD_BIN)/.installed
-	$(MLMD_BIN)/python -m pytest $(PYTEST_FLAGS) -m compat -p no:cacheprovider tests
+	$(MLMD_BIN)/python -m pytest $(PYTEST_FLAGS) -m compat -p no:cacheprovider tests/compat
 
 # ml-metadata's own test file, unmodified, against lineage.MetadataStore on all three backends.
 test-mlmd-suite: $(MLMD_BIN)/.installed

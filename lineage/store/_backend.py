@@ -83,6 +83,7 @@ class Backend:
         self._local = threading.local()
         self._lock = threading.RLock()
         self._all_conns: list[Any] = []
+        self._utf8_over_latin1 = False
         self._closed = False
         if self.dialect != "sqlite" and target.create_database:
             self._create_database()
@@ -106,7 +107,14 @@ class Backend:
             pool = StaticPool if t.is_memory else NullPool
             engine = sa.create_engine(url, connect_args=args, poolclass=pool)
         else:
-            engine = sa.create_engine(t.url, connect_args=dict(t.connect_args), poolclass=NullPool)
+            args = dict(t.connect_args)
+            if self.dialect == "mysql" and "charset" not in t.url.query:
+                # ml-metadata's MySQL client talks latin1 to the server and sends UTF-8 bytes,
+                # so the server stores text double-encoded. Do the same (latin1 on the wire,
+                # UTF-8 bytes in it) so both libraries read the same text from the same rows.
+                args["charset"] = "latin1"
+                self._utf8_over_latin1 = True
+            engine = sa.create_engine(t.url, connect_args=args, poolclass=NullPool)
         return engine
 
     def _create_database(self) -> None:
@@ -184,6 +192,8 @@ class Backend:
             cur.execute("PRAGMA synchronous = FULL")
             cur.close()
         elif self.dialect == "mysql":
+            if self._utf8_over_latin1:
+                conn.encoding = "utf8"  # the bytes on the latin1 wire are UTF-8 (see above)
             conn.autocommit(False)
             cur = conn.cursor()
             cur.execute("SELECT VERSION()")

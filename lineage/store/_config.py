@@ -129,7 +129,7 @@ def _from_connection_config(config: Any) -> Target:
         my = config.mysql
         if not my.database:
             raise ConfigurationError("ConnectionConfig.mysql.database is empty: name a database")
-        query: dict[str, str] = {"charset": "utf8mb4"}
+        query: dict[str, str] = {}
         if my.socket:
             query["unix_socket"] = my.socket
         connect_args: dict[str, Any] = {}

@@ -410,3 +410,14 @@ def test_listing_spans_mlmd_page_size_in_one_query(store: Any, monkeypatch: Any)
     )
     assert [a.id for a in got] == list(reversed(ids))[:230]
     assert len(statements) == 2  # the nodes, then their properties
+
+
+def test_pair_without_artifact_is_not_attributed(store: Any) -> None:
+    """ml-metadata stores Attribution(context, -1) here and then fails to list the context."""
+    p = record_pipeline(store)
+    execution_id, artifact_ids, [context_id] = store.put_execution(
+        pb.Execution(type_id=p.trainer_type), [(None,)], [pb.Context(type_id=p.run_type, name="r9")]
+    )
+    assert artifact_ids == [-1]
+    assert store.get_artifacts_by_context(context_id) == []
+    assert [e.id for e in store.get_executions_by_context(context_id)] == [execution_id]
