@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from lineage.store._config import DEFAULT_DB, ENV_VAR, resolve_db
 from lineage.store._listing import ListOptions, OrderByField
+from lineage.store._walk import EventEdge, Walk
 from lineage.store.metadata_store import (
     ExtraOptions,
     MetadataStore,
@@ -17,10 +18,12 @@ from lineage.store.metadata_store import (
 __all__ = [
     "DEFAULT_DB",
     "ENV_VAR",
+    "EventEdge",
     "ExtraOptions",
     "ListOptions",
     "MetadataStore",
     "OrderByField",
+    "Walk",
     "downgrade_schema",
     "resolve_db",
     "schema_version",
