@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lineage.cli._app import cli, main
 from lineage.cli.db import db
+from lineage.cli.graph import diff, impact, provenance, trace
 from lineage.cli.listing import ls
 from lineage.cli.show import show
 
@@ -16,3 +17,7 @@ __all__ = ["cli", "main"]
 cli.add_command(db)
 cli.add_command(ls)
 cli.add_command(show)
+cli.add_command(trace)
+cli.add_command(provenance)
+cli.add_command(impact)
+cli.add_command(diff)

@@ -158,7 +158,8 @@ class LineageMethods(StoreBase):
             direction: 'upstream' (what produced it), 'downstream' (what it produced) or 'both',
                 with MLMD's event-type rules.
             max_hops: The most node → event → node hops; None walks to the end.
-            stop_artifacts: A filter query (text or parsed); matching artifacts end the walk.
+            stop_artifacts: A filter query (text or parsed); matching artifacts end the walk
+                (the start nodes themselves are always walked from).
             stop_executions: The same for executions.
             include_stop: Keep the nodes where the walk stopped in the result.
             where_artifacts: A filter query; only matching artifacts are returned (the walk still

@@ -77,6 +77,16 @@ def _matching(tx: Tx, kind: str, query: Any, ids: Sequence[int]) -> set[int]:
     return out
 
 
+def _stop_select(tx: Tx, kind: str, query: Any, starts: Sequence[int]) -> Any:
+    """The ids where the walk stops: matches of ``query``, never the start nodes themselves."""
+    if not query:
+        return None
+    compiled = _filter_select(tx, kind, query)
+    if starts:
+        return compiled.select.where(compiled.node.c.id.not_in(list(starts)))
+    return compiled.select
+
+
 def _created_by(tx: Tx, kind: str, ids: Sequence[int], as_of: int) -> set[int]:
     table = getattr(tx.backend.tables, kind)
     sql = tx.backend.sql(
@@ -123,8 +133,8 @@ def run_walk(
     if as_of is not None:
         start_a = sorted(_created_by(tx, "artifact", start_a, as_of)) if start_a else []
         start_x = sorted(_created_by(tx, "execution", start_x, as_of)) if start_x else []
-    ending_a = _filter_select(tx, "artifact", stop_artifacts).select if stop_artifacts else None
-    ending_x = _filter_select(tx, "execution", stop_executions).select if stop_executions else None
+    ending_a = _stop_select(tx, "artifact", stop_artifacts, start_a)
+    ending_x = _stop_select(tx, "execution", stop_executions, start_x)
     result = (
         traverse(
             tx,

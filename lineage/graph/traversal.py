@@ -1,0 +1,181 @@
+"""``upstream`` and ``downstream``: walk the lineage from artifacts or executions.
+
+Each walk is one recursive SQL statement in the store plus one batched fetch of the nodes, their
+properties, types and contexts (``MetadataStore.walk``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from lineage.graph._model import Lineage
+from lineage.graph._nodes import as_of_ms, key, resolve_nodes, type_filter
+from lineage.proto import metadata_store_pb2 as pb
+from lineage.query import And
+
+__all__ = ["downstream", "upstream", "walk"]
+
+
+def walk(
+    store: Any,
+    nodes: Any,
+    *,
+    direction: str = "upstream",
+    max_hops: int | None = None,
+    types: Iterable[str] | None = None,
+    where: str | None = None,
+    where_executions: str | None = None,
+    stop: str | None = None,
+    stop_executions: str | None = None,
+    include_stop: bool = True,
+    as_of: Any = None,
+    limit: int | None = None,
+    ids_only: bool = False,
+) -> Lineage:
+    """Walk the lineage from ``nodes`` in ``direction`` (see :func:`upstream`)."""
+    artifacts, executions = resolve_nodes(store, nodes)
+    type_tree = type_filter(types)
+    result = store.walk(
+        artifacts,
+        executions,
+        direction=direction,
+        max_hops=max_hops,
+        stop_artifacts=stop,
+        stop_executions=stop_executions,
+        include_stop=include_stop,
+        where_artifacts=_where(type_tree, where, "artifact"),
+        where_executions=_where(type_tree, where_executions, "execution"),
+        as_of=as_of_ms(as_of),
+        limit=limit,
+        hydrate=not ids_only,
+    )
+    hops = {key("artifact", a): d for a, d in result.artifacts.items()}
+    hops.update({key("execution", x): d for x, d in result.executions.items()})
+    focus = tuple(key("artifact", a) for a in result.start_artifacts) + tuple(
+        key("execution", x) for x in result.start_executions
+    )
+    return Lineage(
+        lineage_graph=result.graph if result.graph is not None else pb.LineageGraph(),
+        direction=direction,
+        focus=focus,
+        hops=hops,
+        edges=result.events,
+        truncated=result.truncated,
+        total=result.total_artifacts + result.total_executions,
+        stopped_at=result.stopped_at,
+    )
+
+
+def _where(type_tree: Any, where: str | None, kind: str) -> Any:
+    if type_tree is None:
+        return where
+    if where is None:
+        return type_tree
+    from lineage.query import parse_filter
+
+    return And((type_tree, parse_filter(where, kind)))
+
+
+def upstream(
+    store: Any,
+    nodes: Any,
+    *,
+    max_hops: int | None = None,
+    types: Iterable[str] | None = None,
+    where: str | None = None,
+    where_executions: str | None = None,
+    stop: str | None = None,
+    stop_executions: str | None = None,
+    include_stop: bool = True,
+    as_of: Any = None,
+    limit: int | None = None,
+    ids_only: bool = False,
+) -> Lineage:
+    """Everything that ``nodes`` came from: the executions that produced them, their inputs, ...
+
+    Args:
+        store: A ``lineage.MetadataStore``.
+        nodes: One node or a list: Artifact/Execution protos, artifact ids, ``artifact:ID`` /
+            ``execution:ID`` keys, ``TYPE:NAME`` names or URIs.
+        max_hops: The most node → event → node hops (None: to the roots).
+        types: Keep only nodes of these type names (the walk still passes through others).
+        where: A filter query (MLMD syntax) artifacts must match to be kept.
+        where_executions: A filter query executions must match to be kept.
+        stop: A filter query: artifacts matching it end the walk (kept when ``include_stop``).
+        stop_executions: The same for executions.
+        include_stop: Keep the nodes where the walk stopped.
+        as_of: A datetime or ms since the epoch: the graph as it was then.
+        limit: The most nodes to return; nearer ones win and ``truncated`` says so.
+        ids_only: Return ids and hop distances only (fastest).
+
+    Returns:
+        A :class:`Lineage`.
+
+    Example:
+        >>> from lineage.demo import record_demo_pipeline
+        >>> store = lineage.MetadataStore("sqlite://")
+        >>> ids = record_demo_pipeline(store)
+        >>> up = upstream(store, ids["model"])
+        >>> [store.get_artifacts_by_id([i])[0].name for i in up.artifact_ids]
+        ['raw', 'clean', 'churn-model']
+    """
+    return walk(
+        store,
+        nodes,
+        direction="upstream",
+        max_hops=max_hops,
+        types=types,
+        where=where,
+        where_executions=where_executions,
+        stop=stop,
+        stop_executions=stop_executions,
+        include_stop=include_stop,
+        as_of=as_of,
+        limit=limit,
+        ids_only=ids_only,
+    )
+
+
+def downstream(
+    store: Any,
+    nodes: Any,
+    *,
+    max_hops: int | None = None,
+    types: Iterable[str] | None = None,
+    where: str | None = None,
+    where_executions: str | None = None,
+    stop: str | None = None,
+    stop_executions: str | None = None,
+    include_stop: bool = True,
+    as_of: Any = None,
+    limit: int | None = None,
+    ids_only: bool = False,
+) -> Lineage:
+    """Everything derived from ``nodes``: the executions that read them, their outputs, ...
+
+    Takes the same arguments as :func:`upstream`.
+
+    Example:
+        >>> from lineage.demo import record_demo_pipeline
+        >>> store = lineage.MetadataStore("sqlite://")
+        >>> ids = record_demo_pipeline(store)
+        >>> down = downstream(store, ids["raw"], types=["Model"])
+        >>> down.artifact_ids == [ids["raw"], ids["model"]]
+        True
+    """
+    return walk(
+        store,
+        nodes,
+        direction="downstream",
+        max_hops=max_hops,
+        types=types,
+        where=where,
+        where_executions=where_executions,
+        stop=stop,
+        stop_executions=stop_executions,
+        include_stop=include_stop,
+        as_of=as_of,
+        limit=limit,
+        ids_only=ids_only,
+    )
