@@ -173,3 +173,15 @@ def store(store_url: str) -> Iterator[Any]:
         yield s
     finally:
         s.close()
+
+
+def fresh_store(backend: str, directory: Path) -> Any:
+    """A new ``MetadataStore`` on an empty database of ``backend`` (for tests that need several).
+
+    SQLite files get a new name each call; server databases are emptied.
+    """
+    import lineage
+
+    if backend == "sqlite-file":
+        return lineage.MetadataStore(str(directory / f"store-{uuid.uuid4().hex[:8]}.db"))
+    return lineage.MetadataStore(fresh_url(backend, directory))

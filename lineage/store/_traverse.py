@@ -355,18 +355,22 @@ def traverse(
         limited=limited,
     )
     if not limited and with_events:
-        _hop_distances(result, start_a, start_x)
+        _hop_distances(result, start_a, start_x, direction)
     return result
 
 
-def _hop_distances(result: Traversal, start_a: list[int], start_x: list[int]) -> None:
+def _hop_distances(
+    result: Traversal, start_a: list[int], start_x: list[int], direction: str
+) -> None:
     """Fill hop distances of an unlimited walk by a breadth-first pass over its events."""
     next_of: dict[tuple[str, int], list[tuple[str, int]]] = {}
     for a, x, etype, _, _ in result.events:
-        forward = etype in INPUT_TYPES
-        src, dst = (("a", a), ("x", x)) if forward else (("x", x), ("a", a))
-        next_of.setdefault(src, []).append(dst)
-        next_of.setdefault(dst, []).append(src)  # walks may cross an event either way
+        # The data flows artifact -> execution on inputs, execution -> artifact on outputs.
+        src, dst = (("a", a), ("x", x)) if etype in INPUT_TYPES else (("x", x), ("a", a))
+        if direction in (DOWNSTREAM, BOTH):
+            next_of.setdefault(src, []).append(dst)
+        if direction in (UPSTREAM, BOTH):
+            next_of.setdefault(dst, []).append(src)
     depth: dict[tuple[str, int], int] = {("a", a): 0 for a in start_a} | {
         ("x", x): 0 for x in start_x
     }
