@@ -31,7 +31,7 @@ def names(store: Any, lineage: Any) -> list[str]:
 def test_upstream_and_downstream_of_the_demo(store: Any, demo: dict[str, int]) -> None:
     up = upstream(store, demo["model"])
     assert names(store, up) == ["churn-model", "clean", "ingest-1", "raw", "train-1"]
-    assert up.hops["artifact:%d" % demo["raw"]] == 4
+    assert up.hops[f"artifact:{demo['raw']}"] == 4
     assert up.focus == (f"artifact:{demo['model']}",)
     down = downstream(store, f"artifact:{demo['raw']}")
     assert names(store, down) == [
@@ -185,7 +185,7 @@ def test_provenance_of_a_plain_mlmd_graph_says_what_is_missing(
     }  # TFX-style properties count as parameters
     assert any(m.startswith("code:") for m in p.missing)
     assert any(m.startswith("environment:") for m in p.missing)
-    assert any("artifact:%d" % demo["raw"] in m and "fingerprint" in m for m in p.missing)
+    assert any(f"artifact:{demo['raw']}" in m and "fingerprint" in m for m in p.missing)
     root = provenance(store, demo["raw"])
     assert root.steps == ()
     assert "root input" in root.missing[-1]

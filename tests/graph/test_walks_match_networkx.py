@@ -161,7 +161,7 @@ def test_walks_equal_networkx_reachability(
                 include_stop=include_stop,
             )
             want_nodes, want_events = reference(graph, start, direction, hops, stop, include_stop)
-            label = f"{direction} from {start}, hops={hops}, stop={sorted(stop)}, include={include_stop}"
+            label = f"{direction} {start} hops={hops} stop={sorted(stop)} include={include_stop}"
             assert dict(got.hops) == want_nodes, label
             assert {
                 (e.artifact_id, e.execution_id, e.type) for e in got.lineage_graph.events
