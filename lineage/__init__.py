@@ -21,9 +21,12 @@ _EXPORTS: dict[str, str] = {
     "ListOptions": "lineage.store",
     "MetadataStore": "lineage.store",
     "OrderByField": "lineage.store",
+    "compare": "lineage.track",
+    "component": "lineage.track",
     "downgrade_schema": "lineage.store",
     "errors": "lineage.errors",
     "proto": "lineage.proto",
+    "run": "lineage.track",
 }
 
 __all__ = [
@@ -31,14 +34,18 @@ __all__ = [
     "MetadataStore",
     "OrderByField",
     "__version__",
+    "compare",
+    "component",
     "downgrade_schema",
     "errors",
     "proto",
+    "run",
 ]
 
 if TYPE_CHECKING:
     from lineage import errors, proto
     from lineage.store import ListOptions, MetadataStore, OrderByField, downgrade_schema
+    from lineage.track import compare, component, run
 
 
 def __getattr__(name: str) -> Any:

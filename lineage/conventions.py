@@ -3,34 +3,60 @@
 ``lineage.track`` writes runs this way and ``lineage.graph`` reads them back (provenance, diff,
 compare); neither imports the other, both import this module. Everything is stored as plain MLMD
 types, properties and custom properties, so any MLMD reader sees it; nothing needs new tables.
+Every name below is a *custom* property (``custom_properties``), never a declared type property,
+so recording never conflicts with the properties of a type that already exists in the store.
 
 Executions (one per run or pipeline step) carry custom properties:
 
-* ``param.<path>``: each hyperparameter, flattened with dots (``param.optimizer.lr``);
+* ``param.<path>``: each hyperparameter, flattened with dots (``param.optimizer.lr``); numbers,
+  strings and booleans keep their kind, lists, ``None`` and empty mappings are JSON text;
   the whole parameter tree is also kept as a Struct in ``lineage.params``.
 * ``code.*``: the code that ran (git remote, commit, branch, dirty flag, diff hash, entry point
-  path and hash, command line); see the ``CODE_*`` names.
+  path and hash, command line, the decorated function); see the ``CODE_*`` names. A value that
+  could not be found (no git, not a repository, no script) is absent, not empty.
 * ``metric.<name>``: final metric values (the run's Metrics artifact holds them too, with series).
 * ``run.user``, ``run.host``, ``run.start_time``, ``run.end_time`` (ms since the epoch),
-  ``run.error_type``, ``run.error_message`` for failed runs.
-* ``tag.<name>`` = true for each tag; ``lineage.notes`` a Struct list of notes.
+  ``run.error_type``, ``run.error_message`` for failed runs, ``run.parent_id`` (the execution id
+  of the enclosing run, for nested runs). An execution is a run recorded by ``lineage.track``
+  exactly when it has ``run.start_time``. Its state is the execution's ``last_known_state``:
+  RUNNING while the body runs, then COMPLETE, FAILED or CANCELED (interrupted).
+* ``tag.<name>`` = true for each tag; ``lineage.notes`` a Struct ``{"notes": [{"text": ...,
+  "time": <ms since the epoch>, "user": ...}, ...]}``, oldest first. Artifacts and contexts
+  carry tags and notes the same way.
 
 Artifacts:
 
-* data (inputs and outputs given as paths or URIs): ``fingerprint`` (``sha256:<hex>`` of the
-  content, a tree hash for directories), ``size_bytes``, ``file_count``, ``version`` (1, 2, … per
-  path) and ``external_id`` = ``<fingerprint>`` so the same content is the same artifact;
+* data (inputs and outputs given as paths or URIs): ``uri`` is the absolute path (or the URI as
+  given); ``fingerprint`` (``sha256:<hex>`` of the content, a tree hash for directories: sha256
+  over ``lineage-tree-v1\\n`` then one ``<relative posix path>\\0<file sha256 hex>\\n`` line per
+  file in sorted path order), ``size_bytes``, ``file_count``, ``version`` (1, 2, … per path)
+  and ``external_id`` = ``<fingerprint>`` so the same content is the same artifact; the name is
+  ``<file name>@<first 12 hex digits>``. Content that was not hashed (a URI with a scheme such as
+  ``s3://``, or fingerprinting turned off) has no fingerprint and no external id but
+  ``fingerprint_skipped`` (the reason); such an artifact is reused by URI.
+  Input events have path ``[<name>]`` or ``["inputs", <index>]``, outputs ``[<name>]`` or
+  ``["outputs", <index>]``.
 * an Environment artifact (type ``Environment``) per distinct environment: ``python_version``,
-  ``platform``, ``packages`` (a Struct name → version), ``fingerprint``; external id
-  ``env:<fingerprint>``; linked to the run by an INPUT event with path key ``environment``;
-* Config artifacts (type ``Config``) for parameter files: ``fingerprint``, ``values`` (Struct);
-  INPUT event path key ``config``;
+  ``python_implementation``, ``platform``, ``packages`` (a Struct name → version),
+  ``fingerprint``; external id ``env:<fingerprint>``; name ``env-<first 12 hex digits>``;
+  linked to the run by an INPUT event with path key ``environment``;
+* Config artifacts (type ``Config``) for parameter files: ``fingerprint``, ``size_bytes``,
+  ``values`` (Struct), ``version``, external id ``<fingerprint>`` as for data; INPUT event path
+  ``["config", <index>]``;
 * a Metrics artifact (base type ``mlmd.Metrics``) per run with final values as custom properties
-  and step series in ``series.<name>`` (a Struct with ``steps`` and ``values`` lists); OUTPUT event
-  path key ``metrics``.
+  and step series in ``series.<name>`` (a Struct with ``steps`` and ``values`` lists, at most
+  ``MAX_SERIES_POINTS`` points, evenly thinned beyond that); OUTPUT event path key ``metrics``.
 
 Contexts: ``Experiment`` and ``Pipeline`` contexts group runs; a pipeline run is a ``PipelineRun``
-context whose parent is its ``Pipeline``.
+context whose parents are its ``Pipeline`` (and its ``Experiment``, if any). A run is associated
+with every context of its chain (experiment, pipeline, pipeline run), and its artifacts are
+attributed to them. A ``PipelineRun`` context carries ``run.start_time``, ``run.end_time``,
+``run.user``, ``run.host`` and ``run.state`` (COMPLETE, FAILED or CANCELED).
+
+Types: data artifact types get MLMD's system base types (``Dataset`` → ``mlmd.Dataset``,
+``Model`` → ``mlmd.Model``, ``Metrics`` → ``mlmd.Metrics``, ``Statistics`` →
+``mlmd.Statistics``); execution types get ``mlmd.Train``, ``mlmd.Transform``,
+``mlmd.Process``, ``mlmd.Evaluate`` or ``mlmd.Deploy``.
 """
 
 from __future__ import annotations
@@ -42,18 +68,31 @@ __all__ = [
     "CODE_DIRTY",
     "CODE_ENTRY_POINT",
     "CODE_ENTRY_POINT_SHA256",
+    "CODE_FUNCTION",
     "CODE_PREFIX",
     "CODE_REPOSITORY",
     "CODE_REVISION",
     "CONFIG_TYPE",
+    "CONFIG_VALUES",
+    "DATASET_TYPE",
     "ENVIRONMENT_TYPE",
+    "ENV_PACKAGES",
+    "ENV_PLATFORM",
+    "ENV_PYTHON_IMPLEMENTATION",
+    "ENV_PYTHON_VERSION",
     "EVENT_KEY_CONFIG",
     "EVENT_KEY_ENVIRONMENT",
+    "EVENT_KEY_INPUTS",
     "EVENT_KEY_METRICS",
+    "EVENT_KEY_OUTPUTS",
     "EXPERIMENT_TYPE",
     "FILE_COUNT",
     "FINGERPRINT",
+    "FINGERPRINT_SKIPPED",
+    "MAX_SERIES_POINTS",
+    "METRICS_TYPE",
     "METRIC_PREFIX",
+    "MODEL_TYPE",
     "NOTES",
     "PARAMS",
     "PARAM_PREFIX",
@@ -63,7 +102,9 @@ __all__ = [
     "RUN_ERROR_MESSAGE",
     "RUN_ERROR_TYPE",
     "RUN_HOST",
+    "RUN_PARENT",
     "RUN_START_TIME",
+    "RUN_STATE",
     "RUN_USER",
     "SERIES_PREFIX",
     "SIZE_BYTES",
@@ -86,21 +127,36 @@ CODE_DIFF_SHA256 = "code.diff_sha256"
 CODE_ENTRY_POINT = "code.entry_point"
 CODE_ENTRY_POINT_SHA256 = "code.entry_point_sha256"
 CODE_COMMAND = "code.command"
+CODE_FUNCTION = "code.function"
 RUN_USER = "run.user"
 RUN_HOST = "run.host"
 RUN_START_TIME = "run.start_time"
 RUN_END_TIME = "run.end_time"
 RUN_ERROR_TYPE = "run.error_type"
 RUN_ERROR_MESSAGE = "run.error_message"
+RUN_PARENT = "run.parent_id"
+#: The end state of a ``PipelineRun`` context (contexts have no state field of their own).
+RUN_STATE = "run.state"
 
 # Artifact properties.
 FINGERPRINT = "fingerprint"
+FINGERPRINT_SKIPPED = "fingerprint_skipped"
 SIZE_BYTES = "size_bytes"
 FILE_COUNT = "file_count"
 VERSION = "version"
 SERIES_PREFIX = "series."
+CONFIG_VALUES = "values"
+ENV_PYTHON_VERSION = "python_version"
+ENV_PYTHON_IMPLEMENTATION = "python_implementation"
+ENV_PLATFORM = "platform"
+ENV_PACKAGES = "packages"
+#: The longest step series kept per metric; longer series are thinned evenly (ends kept).
+MAX_SERIES_POINTS = 10_000
 
 # Type names.
+DATASET_TYPE = "Dataset"
+MODEL_TYPE = "Model"
+METRICS_TYPE = "Metrics"
 ENVIRONMENT_TYPE = "Environment"
 CONFIG_TYPE = "Config"
 EXPERIMENT_TYPE = "Experiment"
@@ -111,3 +167,5 @@ PIPELINE_RUN_TYPE = "PipelineRun"
 EVENT_KEY_ENVIRONMENT = "environment"
 EVENT_KEY_CONFIG = "config"
 EVENT_KEY_METRICS = "metrics"
+EVENT_KEY_INPUTS = "inputs"
+EVENT_KEY_OUTPUTS = "outputs"

@@ -6,6 +6,7 @@ Each parses its options, calls the library and prints with rich (or JSON with ``
 
 from __future__ import annotations
 
+from lineage.cli import runs as _runs  # noqa: F401  (registers runs, tag and note)
 from lineage.cli._app import cli, main
 from lineage.cli.db import db
 from lineage.cli.graph import diff, impact, provenance, trace

@@ -1,0 +1,169 @@
+"""Metrics of a run: final values and step series, kept compactly in memory and in the store.
+
+Each metric has a final value (the last one logged). A metric logged with a ``step``, or logged
+more than once, also has a series: steps and values kept in ``array`` buffers (8 bytes each)
+while the run lasts and written once at the end as a Struct of two lists. Series longer than
+:data:`lineage.conventions.MAX_SERIES_POINTS` are thinned to that many evenly spaced points,
+first and last kept; the final value is always exact.
+
+Example:
+    >>> log = MetricLog()
+    >>> for step, loss in enumerate([0.9, 0.5, 0.3]):
+    ...     log.log("loss", loss, step=step)
+    >>> log.final()
+    {'loss': 0.3}
+    >>> log.series()["loss"].steps
+    (0, 1, 2)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import threading
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from lineage.conventions import MAX_SERIES_POINTS, METRIC_PREFIX, SERIES_PREFIX
+from lineage.errors import InvalidArgumentError
+
+__all__ = ["MetricLog", "Series", "check_name", "thin"]
+
+#: Longest metric name (MLMD property names are at most 255 characters).
+MAX_NAME: Final = 255 - max(len(METRIC_PREFIX), len(SERIES_PREFIX))
+
+
+@dataclass(frozen=True)
+class Series:
+    """The steps and values logged for one metric, in logging order."""
+
+    steps: tuple[int, ...]
+    values: tuple[float, ...]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
+def check_name(name: Any, what: str = "metric") -> str:
+    """Return ``name`` if it can name a metric (or a tag), else raise naming the problem.
+
+    Names are non-empty strings of at most 240 printable characters without backquotes (so a
+    filter query can name them), not starting or ending with a space, and not starting with
+    ``series.`` (that prefix holds series on the Metrics artifact).
+
+    Raises:
+        InvalidArgumentError: The name is not acceptable.
+    """
+    if not isinstance(name, str) or not name:
+        raise InvalidArgumentError(f"a {what} name must be a non-empty string, got {name!r}")
+    if len(name) > MAX_NAME:
+        raise InvalidArgumentError(
+            f"{what} name {name[:40]!r}... is {len(name)} characters long; at most {MAX_NAME}"
+        )
+    if name != name.strip() or "`" in name or not name.isprintable():
+        raise InvalidArgumentError(
+            f"{what} name {name!r} must be printable, without backquotes or surrounding spaces"
+        )
+    if what == "metric" and name.startswith(SERIES_PREFIX):
+        raise InvalidArgumentError(
+            f"metric name {name!r} may not start with {SERIES_PREFIX!r} (reserved for series)"
+        )
+    return name
+
+
+def _check_value(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidArgumentError(
+            f"metric {name!r} must be a number, got {type(value).__name__}: {value!r}"
+        )
+    return float(value)
+
+
+def _check_step(name: str, step: Any) -> int:
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        raise InvalidArgumentError(
+            f"the step of metric {name!r} must be an integer, got {type(step).__name__}: {step!r}"
+        )
+    return int(step)
+
+
+def thin(steps: array[int], values: array[float], limit: int = MAX_SERIES_POINTS) -> Series:
+    """A :class:`Series` of at most ``limit`` points, evenly spaced, first and last kept."""
+    n = len(steps)
+    if n <= limit:
+        return Series(tuple(steps), tuple(values))
+    if limit < 2:
+        return Series((steps[-1],), (values[-1],))
+    picks = sorted({round(i * (n - 1) / (limit - 1)) for i in range(limit)})
+    return Series(tuple(steps[i] for i in picks), tuple(values[i] for i in picks))
+
+
+class MetricLog:
+    """The metrics of one run (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._final: dict[str, float] = {}
+        self._steps: dict[str, array[int]] = {}
+        self._values: dict[str, array[float]] = {}
+        self._lock = threading.Lock()
+
+    def log(self, name: str, value: Any, step: Any = None) -> None:
+        """Record a value; with ``step`` (or on the second value) it also joins the series.
+
+        Raises:
+            InvalidArgumentError: A bad name, a value that is not a real number, or a step that
+                is not an integer.
+        """
+        check_name(name)
+        number = _check_value(name, value)
+        at = None if step is None else _check_step(name, step)
+        with self._lock:
+            seen = name in self._final
+            if at is not None or seen or name in self._steps:
+                steps = self._steps.get(name)
+                if steps is None:
+                    steps = self._steps[name] = array("q")
+                    self._values[name] = array("d")
+                    if seen and at is None:  # the first value becomes step 0
+                        steps.append(0)
+                        self._values[name].append(self._final[name])
+                if at is None:
+                    at = steps[-1] + 1 if steps else 0
+                steps.append(at)
+                self._values[name].append(number)
+            self._final[name] = number
+
+    def log_many(self, metrics: Mapping[str, Any], step: Any = None) -> None:
+        """Record several metrics at once (all checked before any is recorded)."""
+        if not isinstance(metrics, Mapping):
+            raise InvalidArgumentError(
+                f"metrics must be a mapping of name to number, got {type(metrics).__name__}"
+            )
+        for name, value in metrics.items():
+            check_name(name)
+            _check_value(name, value)
+        if step is not None:
+            _check_step(next(iter(metrics), "metrics"), step)
+        for name, value in metrics.items():
+            self.log(name, value, step)
+
+    def final(self) -> dict[str, float]:
+        """Metric name → the last value logged."""
+        with self._lock:
+            return dict(self._final)
+
+    def series(self) -> dict[str, Series]:
+        """Metric name → its series (thinned), for the metrics that have one."""
+        with self._lock:
+            return {name: thin(self._steps[name], self._values[name]) for name in self._steps}
+
+    def __bool__(self) -> bool:
+        with self._lock:
+            return bool(self._final)
+
+
+def is_finite(value: float) -> bool:
+    """True unless ``value`` is NaN or infinite."""
+    return math.isfinite(value)

@@ -1,0 +1,251 @@
+"""Building the MLMD messages of a run, and finding the stored artifacts it can reuse.
+
+Everything here follows :mod:`lineage.conventions`. Values go into custom properties with their
+natural kind: booleans as ``bool_value``, integers as ``int_value`` (outside the int64 range as
+text), reals as ``double_value``, text as ``string_value`` and trees as ``struct_value``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage import conventions as cv
+from lineage.errors import NotFoundError
+from lineage.proto import Artifact, Event, Value
+from lineage.track.environment import Environment
+from lineage.track.hashing import Fingerprint, display_name
+from lineage.track.metrics import Series
+
+__all__ = [
+    "Content",
+    "Resolution",
+    "add_note",
+    "artifact_version",
+    "config_artifact",
+    "data_artifact",
+    "environment_artifact",
+    "event",
+    "metrics_artifact",
+    "now_ms",
+    "read_notes",
+    "resolve",
+    "set_value",
+]
+
+_INT64 = (-(2**63), 2**63 - 1)
+
+Step = str | int
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
+
+
+def set_value(target: Value, value: Any) -> None:
+    """Store a Python value in an MLMD ``Value`` (bool, int, float, str or a JSON-like dict)."""
+    if isinstance(value, bool):
+        target.bool_value = value
+    elif isinstance(value, int):
+        if _INT64[0] <= value <= _INT64[1]:
+            target.int_value = value
+        else:
+            target.string_value = str(value)
+    elif isinstance(value, float):
+        target.double_value = value
+    elif isinstance(value, str):
+        target.string_value = value
+    elif isinstance(value, Mapping):
+        target.struct_value.Clear()
+        target.struct_value.update(dict(value))
+    else:  # pragma: no cover - callers normalize values first
+        raise TypeError(f"cannot store a {type(value).__name__} in an MLMD Value")
+
+
+def event(kind: int, steps: Sequence[Step], when: int | None = None) -> Any:
+    """An ``Event`` of ``kind`` with a path of key (str) and index (int) steps."""
+    message = Event(type=kind)  # type: ignore[arg-type]
+    for step in steps:
+        if isinstance(step, int):
+            message.path.steps.add().index = step
+        else:
+            message.path.steps.add().key = step
+    if when is not None:
+        message.milliseconds_since_epoch = when
+    return message
+
+
+# ------------------------------------------------------------------------------ notes and tags
+def read_notes(node: Any) -> list[dict[str, Any]]:
+    """The notes of a node, oldest first (``[]`` when it has none)."""
+    if cv.NOTES not in node.custom_properties:
+        return []
+    value = node.custom_properties[cv.NOTES]
+    if value.WhichOneof("value") != "struct_value":
+        return []
+    notes = value.struct_value.fields.get("notes")
+    if notes is None:
+        return []
+    out: list[dict[str, Any]] = []
+    for item in notes.list_value.values:
+        if item.WhichOneof("kind") != "struct_value":
+            continue
+        fields = item.struct_value.fields
+        out.append(
+            {
+                "text": fields["text"].string_value if "text" in fields else "",
+                "time": int(fields["time"].number_value) if "time" in fields else 0,
+                "user": fields["user"].string_value if "user" in fields else "",
+            }
+        )
+    return out
+
+
+def add_note(node: Any, notes: Iterable[Mapping[str, Any]]) -> None:
+    """Append notes (``{"text", "time", "user"}``) to the node's ``lineage.notes``."""
+    merged = read_notes(node) + [dict(n) for n in notes]
+    set_value(node.custom_properties[cv.NOTES], {"notes": merged})
+
+
+def set_tags(node: Any, tags: Iterable[str]) -> None:
+    """Set ``tag.<name>`` = true on a node for each tag."""
+    for tag in tags:
+        node.custom_properties[cv.TAG_PREFIX + tag].bool_value = True
+
+
+# ------------------------------------------------------------------------------ artifacts
+def data_artifact(fp: Fingerprint, type_id: int, version: int, tags: Iterable[str] = ()) -> Any:
+    """A new data artifact for content at a path or URI."""
+    artifact = Artifact(type_id=type_id, uri=fp.uri, state=Artifact.LIVE)
+    props = artifact.custom_properties
+    if fp.digest:
+        artifact.external_id = fp.digest
+        artifact.name = display_name(fp)
+        props[cv.FINGERPRINT].string_value = fp.digest
+    if fp.skipped:
+        props[cv.FINGERPRINT_SKIPPED].string_value = fp.skipped
+    if fp.size_bytes is not None:
+        set_value(props[cv.SIZE_BYTES], fp.size_bytes)
+    if fp.file_count is not None:
+        props[cv.FILE_COUNT].int_value = fp.file_count
+    props[cv.VERSION].int_value = version
+    set_tags(artifact, tags)
+    return artifact
+
+
+def config_artifact(fp: Fingerprint, values: Mapping[str, Any], type_id: int, version: int) -> Any:
+    """A new Config artifact for a parameter file."""
+    artifact = data_artifact(fp, type_id, version)
+    set_value(artifact.custom_properties[cv.CONFIG_VALUES], values)
+    return artifact
+
+
+def environment_artifact(env: Environment, type_id: int) -> Any:
+    """The Environment artifact for ``env`` (external id ``env:<fingerprint>``)."""
+    artifact = Artifact(
+        type_id=type_id,
+        name=f"env-{env.digest[7:19]}",
+        external_id=env.external_id,
+        state=Artifact.LIVE,
+    )
+    props = artifact.custom_properties
+    props[cv.ENV_PYTHON_VERSION].string_value = env.python_version
+    props[cv.ENV_PYTHON_IMPLEMENTATION].string_value = env.python_implementation
+    props[cv.ENV_PLATFORM].string_value = env.platform
+    set_value(props[cv.ENV_PACKAGES], dict(env.packages))
+    props[cv.FINGERPRINT].string_value = env.digest
+    return artifact
+
+
+def metrics_artifact(
+    name: str, final: Mapping[str, float], series: Mapping[str, Series], type_id: int
+) -> Any:
+    """The Metrics artifact of a run: final values and series."""
+    artifact = Artifact(type_id=type_id, name=name, state=Artifact.LIVE)
+    props = artifact.custom_properties
+    for metric, value in final.items():
+        props[metric].double_value = value
+    for metric, points in series.items():
+        set_value(
+            props[cv.SERIES_PREFIX + metric],
+            {"steps": [float(s) for s in points.steps], "values": list(points.values)},
+        )
+    return artifact
+
+
+def artifact_version(stored: Iterable[Any]) -> int:
+    """The next version number for a path, given the artifacts stored with its URI."""
+    best = 0
+    count = 0
+    for artifact in stored:
+        count += 1
+        if cv.VERSION in artifact.custom_properties:
+            best = max(best, int(artifact.custom_properties[cv.VERSION].int_value))
+    return max(best, count) + 1
+
+
+# ------------------------------------------------------------------------------ reuse
+@dataclass(frozen=True)
+class Content:
+    """Content a run wants to link: its fingerprint, the type to create it with, and extras."""
+
+    fingerprint: Fingerprint
+    type_name: str
+    config_values: Mapping[str, Any] | None = None
+    tags: tuple[str, ...] = ()
+    notes: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass
+class Resolution:
+    """How one piece of content is written.
+
+    Attributes:
+        stored: The stored artifact it is (None when it is new).
+        version: The version a new artifact gets.
+        key: Identity within one write (digest or URI), to link duplicates once.
+    """
+
+    stored: Any | None
+    version: int
+    key: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve(store: Any, contents: Sequence[Content]) -> list[Resolution]:
+    """Find which contents are stored already (by fingerprint, else by URI) and new versions.
+
+    One read for all fingerprints, then one read per path whose content is new.
+    """
+    digests = sorted({c.fingerprint.digest for c in contents if c.fingerprint.digest})
+    by_digest: dict[str, Any] = {}
+    if digests:
+        try:
+            found = store.get_artifacts_by_external_ids(digests)
+        except NotFoundError:  # MLMD's way of saying "none"
+            found = []
+        by_digest = {a.external_id: a for a in found}
+    by_uri: dict[str, list[Any]] = {}
+
+    def stored_at(uri: str) -> list[Any]:
+        if uri not in by_uri:
+            by_uri[uri] = list(store.get_artifacts_by_uri(uri))
+        return by_uri[uri]
+
+    out: list[Resolution] = []
+    for content in contents:
+        fp = content.fingerprint
+        if fp.digest:
+            stored = by_digest.get(fp.digest)
+            version = 0 if stored is not None else artifact_version(stored_at(fp.uri))
+            out.append(Resolution(stored=stored, version=version, key=fp.digest))
+            continue
+        same_uri = stored_at(fp.uri)
+        unhashed = [a for a in same_uri if cv.FINGERPRINT not in a.custom_properties]
+        latest = max(unhashed, key=lambda a: a.id) if unhashed else None
+        version = 0 if latest is not None else artifact_version(same_uri)
+        out.append(Resolution(stored=latest, version=version, key="uri:" + fp.uri))
+    return out

@@ -1,0 +1,328 @@
+"""The code that ran: git state, the entry point (script or notebook) and the command line.
+
+Git is asked through ``git`` subprocesses (a short timeout, no index lock taken); when git is
+missing, the directory is not a repository or git does not answer in time, the git fields are
+simply absent. The repository URL is the ``origin`` remote (else the first remote, else the
+local work tree path), with any user name or password removed. ``dirty`` covers tracked files
+only (untracked files such as outputs and the store itself do not count); ``diff_sha256`` is
+sha256 of ``git diff HEAD --binary``.
+
+The entry point is the notebook being run (found through ``JPY_SESSION_NAME``, VS Code's
+``__vsc_ipynb_file__`` or Jupyter's ``__session__``; its hash covers the code cells only, read
+with nbformat) or else the script in ``sys.argv[0]``; its path is relative to the repository
+root when inside one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shlex
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = [
+    "GIT_TIMEOUT",
+    "CodeInfo",
+    "GitInfo",
+    "capture_code",
+    "capture_git",
+    "command_line",
+    "find_notebook",
+    "notebook_digest",
+]
+
+#: Seconds a git subprocess may take before git is recorded as absent.
+GIT_TIMEOUT: Final = 5.0
+
+_log = logging.getLogger("lineage.track")
+
+
+@dataclass(frozen=True)
+class GitInfo:
+    """The state of the git work tree.
+
+    Attributes:
+        root: The work tree's top directory.
+        repository: The remote URL without credentials (or the root path when there is none).
+        commit: The checked-out commit (None before the first commit).
+        branch: The branch (None when detached).
+        dirty: True when tracked files differ from the commit.
+        diff_sha256: ``sha256:<hex>`` of the uncommitted diff (None when clean).
+    """
+
+    root: str
+    repository: str
+    commit: str | None
+    branch: str | None
+    dirty: bool
+    diff_sha256: str | None
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """Everything recorded about the code of a run (each field None when unknown or off).
+
+    Attributes:
+        git: The git state.
+        entry_point: The script or notebook path (relative to the repository root if inside).
+        entry_point_sha256: ``sha256:<hex>`` of the script, or of a notebook's code cells.
+        command: The command line (``sys.orig_argv``, shell-quoted).
+        function: ``module.qualname`` of a decorated component.
+    """
+
+    git: GitInfo | None = None
+    entry_point: str | None = None
+    entry_point_sha256: str | None = None
+    command: str | None = None
+    function: str | None = None
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # git status must not write the index
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["LC_ALL"] = "C"
+    return env
+
+
+def _start(cwd: str, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        ["git", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=_git_env(),
+    )
+
+
+def _finish(proc: subprocess.Popen[bytes]) -> str | None:
+    try:
+        out, _ = proc.communicate(timeout=GIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        _log.warning("git did not answer within %.0f s; code.* git fields left out", GIT_TIMEOUT)
+        return None
+    if proc.returncode != 0:
+        return None
+    return out.decode("utf-8", "replace")
+
+
+def _strip_credentials(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.scheme and "@" in parts.netloc:
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return url
+
+
+def _remote(config: str | None) -> str | None:
+    """The URL of ``origin``, else of the first remote, from ``git config --get-regexp``."""
+    remotes: dict[str, str] = {}
+    for line in (config or "").splitlines():
+        key, _, value = line.partition(" ")
+        name = key[len("remote.") : -len(".url")]
+        remotes.setdefault(name, value.strip())
+    url = remotes.get("origin") or next(iter(remotes.values()), None)
+    return _strip_credentials(url) if url else None
+
+
+def _diff_sha256(root: str, has_commit: bool) -> str | None:
+    args = ["diff", "HEAD", "--binary"] if has_commit else ["diff", "--cached", "--binary"]
+    try:
+        proc = _start(root, *args)
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    stdout = proc.stdout
+    assert stdout is not None
+    timer = threading.Timer(GIT_TIMEOUT, proc.kill)  # a hung git must not hang the run
+    timer.start()
+    try:
+        while chunk := stdout.read(1 << 16):
+            digest.update(chunk)
+        proc.wait()
+    finally:
+        timer.cancel()
+        stdout.close()
+    return "sha256:" + digest.hexdigest() if proc.returncode == 0 else None
+
+
+def capture_git(directory: str | os.PathLike[str] | None = None) -> GitInfo | None:
+    """The git state of the work tree holding ``directory`` (default: the current directory).
+
+    Returns:
+        None when git is not installed, ``directory`` is not in a work tree, or git times out.
+    """
+    cwd = os.fspath(directory) if directory is not None else os.getcwd()
+    try:
+        top = _start(cwd, "rev-parse", "--show-toplevel")
+        status = _start(cwd, "status", "--porcelain=v2", "--branch", "--untracked-files=no")
+        config = _start(cwd, "config", "--get-regexp", r"^remote\..*\.url$")
+    except OSError:  # no git binary, or cwd vanished
+        return None
+    root_text, status_text, config_text = _finish(top), _finish(status), _finish(config)
+    if root_text is None or status_text is None:
+        return None
+    root = root_text.strip()
+    commit: str | None = None
+    branch: str | None = None
+    dirty = False
+    for line in status_text.splitlines():
+        if line.startswith("# branch.oid "):
+            value = line[len("# branch.oid ") :].strip()
+            commit = None if value == "(initial)" else value
+        elif line.startswith("# branch.head "):
+            value = line[len("# branch.head ") :].strip()
+            branch = None if value == "(detached)" else value
+        elif line and not line.startswith("#"):
+            dirty = True
+    return GitInfo(
+        root=root,
+        repository=_remote(config_text) or root,
+        commit=commit,
+        branch=branch,
+        dirty=dirty,
+        diff_sha256=_diff_sha256(root, commit is not None) if dirty else None,
+    )
+
+
+# ------------------------------------------------------------------------------ entry point
+def notebook_digest(path: str | os.PathLike[str]) -> str | None:
+    """``sha256:<hex>`` over a notebook's code cells (read with nbformat); None if unreadable.
+
+    Outputs, execution counts and markdown cells do not count, so re-running a notebook or
+    editing its prose keeps the hash.
+    """
+    try:
+        import nbformat
+
+        notebook: Any = nbformat.read(os.fspath(path), as_version=4)  # type: ignore[no-untyped-call,unused-ignore]
+        cells = notebook.cells
+    except ImportError:  # nbformat is an optional extra; the file format is plain JSON
+        try:
+            with open(path, encoding="utf-8") as f:
+                cells = json.load(f).get("cells", [])
+        except (OSError, ValueError):
+            return None
+    except Exception:  # an unreadable or invalid notebook: no hash rather than no run
+        return None
+    digest = hashlib.sha256()
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        digest.update(text.encode("utf-8") + b"\n\0\n")
+    return "sha256:" + digest.hexdigest()
+
+
+def find_notebook() -> str | None:
+    """The path of the notebook this kernel runs, when Jupyter or VS Code says; else None."""
+    candidates: list[str] = []
+    try:
+        ipython_module = sys.modules.get("IPython")
+        shell = ipython_module.get_ipython() if ipython_module is not None else None
+    except Exception:  # IPython half-imported or broken
+        shell = None
+    user_ns: dict[str, Any] = getattr(shell, "user_ns", None) or {}
+    for name in ("__vsc_ipynb_file__", "__session__"):
+        value = user_ns.get(name)
+        if isinstance(value, str):
+            candidates.append(value)
+    session = os.environ.get("JPY_SESSION_NAME")
+    if session:
+        candidates.append(session)
+    for candidate in candidates:
+        if candidate.endswith(".ipynb") and os.path.isfile(candidate):
+            return os.path.abspath(candidate)
+    return None
+
+
+def _file_sha256(path: str) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return "sha256:" + digest.hexdigest()
+
+
+def _script() -> str | None:
+    argv0 = sys.argv[0] if sys.argv else ""
+    if not argv0 or argv0 == "-c" or "ipykernel" in os.path.basename(argv0):
+        return None
+    path = os.path.abspath(argv0)
+    return path if os.path.isfile(path) else None
+
+
+def command_line() -> str:
+    """The command line of this process, shell-quoted (with the interpreter and its flags)."""
+    argv = list(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv])
+    return shlex.join(argv)
+
+
+def _relative(path: str, root: str | None) -> str:
+    if root:
+        try:
+            rel = os.path.relpath(path, root)
+        except ValueError:  # another drive on Windows
+            return path
+        if not rel.startswith(".."):
+            return rel.replace(os.sep, "/")
+    return path
+
+
+def capture_code(
+    *,
+    git: bool = True,
+    entry_point: bool = True,
+    command: bool = True,
+    entry_point_path: str | os.PathLike[str] | None = None,
+    function: str | None = None,
+    directory: str | os.PathLike[str] | None = None,
+) -> CodeInfo:
+    """Capture what the switches ask for.
+
+    Args:
+        git: Record the git state of the repository holding the entry point (or ``directory``,
+            else the current directory).
+        entry_point: Record the entry point's path and hash.
+        command: Record the command line.
+        entry_point_path: The script or notebook to record instead of the detected one.
+        function: ``module.qualname`` of a decorated component.
+        directory: Where to look for the repository when there is no entry point file.
+    """
+    path: str | None = None
+    if entry_point or git:
+        if entry_point_path is not None:
+            path = os.path.abspath(os.fspath(entry_point_path))
+        else:
+            path = find_notebook() or _script()
+    where = directory if directory is not None else (os.path.dirname(path) if path else None)
+    git_info = capture_git(where) if git else None
+    ep: str | None = None
+    ep_hash: str | None = None
+    if entry_point and path is not None:
+        ep = _relative(path, git_info.root if git_info else None)
+        ep_hash = notebook_digest(path) if path.endswith(".ipynb") else _file_sha256(path)
+    return CodeInfo(
+        git=git_info,
+        entry_point=ep,
+        entry_point_sha256=ep_hash,
+        command=command_line() if command else None,
+        function=function,
+    )
