@@ -17,6 +17,7 @@ working when it switches to ``lineage.errors``::
         ├── PermissionDeniedError        PERMISSION_DENIED
         ├── ResourceExhaustedError       RESOURCE_EXHAUSTED
         ├── FailedPreconditionError      FAILED_PRECONDITION
+        │   ├── DependentsError          a delete would break what depends on it
         │   └── SchemaVersionError       the database schema version does not fit this library
         ├── AbortedError                 ABORTED (retryable: lock conflicts, deadlocks)
         ├── OutOfRangeError              OUT_OF_RANGE
@@ -65,6 +66,7 @@ __all__ = [
     "ConnectionFailedError",
     "DataLossError",
     "DeadlineExceededError",
+    "DependentsError",
     "FailedPreconditionError",
     "FilterQueryError",
     "InternalError",
@@ -258,6 +260,22 @@ class FilterQueryError(InvalidArgumentError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.message, self.error_code, self.position))
+
+
+class DependentsError(FailedPreconditionError):
+    """A delete would break what depends on the nodes or types; ``dependents`` names them."""
+
+    def __init__(
+        self,
+        message: str,
+        dependents: tuple[str, ...] | list[str] = (),
+        error_code: int | None = None,
+    ) -> None:
+        super().__init__(message, error_code)
+        self.dependents = tuple(dependents)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.dependents, self.error_code))
 
 
 class SchemaVersionError(FailedPreconditionError, RuntimeError):

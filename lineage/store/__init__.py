@@ -6,6 +6,7 @@ This is the only package of lineage that imports SQLAlchemy.
 from __future__ import annotations
 
 from lineage.store._config import DEFAULT_DB, ENV_VAR, resolve_db
+from lineage.store._delete import Deleted
 from lineage.store._listing import ListOptions, OrderByField
 from lineage.store._walk import EventEdge, Walk
 from lineage.store.metadata_store import (
@@ -17,6 +18,7 @@ from lineage.store.metadata_store import (
 
 __all__ = [
     "DEFAULT_DB",
+    "Deleted",
     "ENV_VAR",
     "EventEdge",
     "ExtraOptions",

@@ -15,6 +15,7 @@ from typing import Any
 from lineage.errors import InvalidArgumentError
 from lineage.store import _nodes, _types
 from lineage.store._api_common import ExtraOptions, as_ints, as_messages
+from lineage.store._api_delete import DeleteMethods
 from lineage.store._api_lineage import LineageMethods
 from lineage.store._api_types import TypeMethods
 from lineage.store._backend import Backend, Tx
@@ -26,7 +27,7 @@ from lineage.store._open import current_version, downgrade, open_schema
 __all__ = ["ExtraOptions", "MetadataStore", "downgrade_schema", "schema_version"]
 
 
-class MetadataStore(TypeMethods, LineageMethods):
+class MetadataStore(TypeMethods, LineageMethods, DeleteMethods):
     """A lineage store: ml-metadata's ``MetadataStore`` API over an MLMD schema-v10 database.
 
     Args:
