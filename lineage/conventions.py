@@ -57,6 +57,19 @@ Types: data artifact types get MLMD's system base types (``Dataset`` → ``mlmd.
 ``Model`` → ``mlmd.Model``, ``Metrics`` → ``mlmd.Metrics``, ``Statistics`` →
 ``mlmd.Statistics``); execution types get ``mlmd.Train``, ``mlmd.Transform``,
 ``mlmd.Process``, ``mlmd.Evaluate`` or ``mlmd.Deploy``.
+
+Personal data and erasure (``lineage.erasure``, ``lineage.report``):
+
+* ``subject.<id>`` = true on an artifact for each data subject whose records it holds;
+  ``pii`` = true marks an artifact as holding personal data; ``license`` names its licence.
+* An erased (tombstoned) node keeps its id, type and events, loses its URI, identifying name and
+  properties, gets state DELETED (artifacts) and the custom properties ``erasure.id``,
+  ``erasure.time`` (ms since the epoch), ``erasure.action`` (``tombstoned`` or ``review``) and
+  ``erasure.reason``.
+* Each applied erasure is an execution of type ``Erasure`` (its receipt) with ``erasure.id``,
+  ``erasure.requested_by``, ``erasure.reason``, ``erasure.plan_sha256`` and ``erasure.removed``
+  (a Struct: node key -> sha256 of what was removed), linked by INPUT events with path key
+  ``erased`` or ``review`` to every node it touched.
 """
 
 from __future__ import annotations
@@ -80,15 +93,26 @@ __all__ = [
     "ENV_PLATFORM",
     "ENV_PYTHON_IMPLEMENTATION",
     "ENV_PYTHON_VERSION",
+    "ERASURE_ACTION",
+    "ERASURE_ID",
+    "ERASURE_PLAN_SHA256",
+    "ERASURE_REASON",
+    "ERASURE_REMOVED",
+    "ERASURE_REQUESTED_BY",
+    "ERASURE_TIME",
+    "ERASURE_TYPE",
     "EVENT_KEY_CONFIG",
     "EVENT_KEY_ENVIRONMENT",
+    "EVENT_KEY_ERASED",
     "EVENT_KEY_INPUTS",
     "EVENT_KEY_METRICS",
     "EVENT_KEY_OUTPUTS",
+    "EVENT_KEY_REVIEW",
     "EXPERIMENT_TYPE",
     "FILE_COUNT",
     "FINGERPRINT",
     "FINGERPRINT_SKIPPED",
+    "LICENSE",
     "MAX_SERIES_POINTS",
     "METRICS_TYPE",
     "METRIC_PREFIX",
@@ -96,6 +120,7 @@ __all__ = [
     "NOTES",
     "PARAMS",
     "PARAM_PREFIX",
+    "PII",
     "PIPELINE_RUN_TYPE",
     "PIPELINE_TYPE",
     "RUN_END_TIME",
@@ -108,6 +133,7 @@ __all__ = [
     "RUN_USER",
     "SERIES_PREFIX",
     "SIZE_BYTES",
+    "SUBJECT_PREFIX",
     "TAG_PREFIX",
     "VERSION",
 ]
@@ -162,6 +188,21 @@ CONFIG_TYPE = "Config"
 EXPERIMENT_TYPE = "Experiment"
 PIPELINE_TYPE = "Pipeline"
 PIPELINE_RUN_TYPE = "PipelineRun"
+
+# Personal data and erasure.
+SUBJECT_PREFIX = "subject."
+PII = "pii"
+LICENSE = "license"
+ERASURE_TYPE = "Erasure"
+ERASURE_ID = "erasure.id"
+ERASURE_TIME = "erasure.time"
+ERASURE_ACTION = "erasure.action"
+ERASURE_REASON = "erasure.reason"
+ERASURE_REQUESTED_BY = "erasure.requested_by"
+ERASURE_PLAN_SHA256 = "erasure.plan_sha256"
+ERASURE_REMOVED = "erasure.removed"
+EVENT_KEY_ERASED = "erased"
+EVENT_KEY_REVIEW = "review"
 
 # Event path keys.
 EVENT_KEY_ENVIRONMENT = "environment"
