@@ -5,6 +5,9 @@ compare); neither imports the other, both import this module. Everything is stor
 types, properties and custom properties, so any MLMD reader sees it; nothing needs new tables.
 Every name below is a *custom* property (``custom_properties``), never a declared type property,
 so recording never conflicts with the properties of a type that already exists in the store.
+Integers outside the signed 32-bit range (times in ms since the epoch, sizes above 2 GiB) are
+stored as ``double_value`` (exact below 2**53), because databases that ml-metadata created on
+MySQL and PostgreSQL keep ``int_value`` in 32-bit columns: read numbers whatever their kind.
 
 Executions (one per run or pipeline step) carry custom properties:
 

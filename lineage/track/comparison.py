@@ -80,6 +80,17 @@ def _text(value: Any, *, short: bool = True) -> str:
     return text
 
 
+def _cells(row: Row) -> list[str]:
+    """A row's values as text: reals with 6 significant digits unless that hides a difference."""
+    short = [
+        format(v, ".6g") if isinstance(v, float) and not isinstance(v, bool) else _text(v)
+        for v in row.values
+    ]
+    if row.differs and len(set(short)) < len({_canonical(v) for v in row.values}):
+        return [_text(v) for v in row.values]
+    return short
+
+
 def _json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
@@ -236,7 +247,7 @@ class Comparison:
             lines.append(f"| {name} | " + " | ".join(_md(h) for h in heads) + " |")
             lines.append("|---" * (len(heads) + 1) + "|")
             for row in rows:
-                cells = [_md(_text(v)) for v in row.values]
+                cells = [_md(v) for v in _cells(row)]
                 key = f"**{_md(row.key)}**" if row.differs else _md(row.key)
                 lines.append(f"| {key} | " + " | ".join(cells) + " |")
         if not self._any_difference():
@@ -268,7 +279,7 @@ class Comparison:
             for row in rows:
                 style = "bold yellow" if row.differs else ""
                 table.add_row(
-                    Text(row.key, style=style), *(Text(_text(v), style=style) for v in row.values)
+                    Text(row.key, style=style), *(Text(v, style=style) for v in _cells(row))
                 )
             parts.append(table)
         if not self._any_difference():

@@ -29,7 +29,7 @@ from lineage.errors import AlreadyExistsError, FailedPreconditionError, InvalidA
 from lineage.proto import Context, Execution, ParentContext
 from lineage.track.common import check_tags, check_text, end_state, user_name
 from lineage.track.lifecycle import current_run
-from lineage.track.records import now_ms, set_tags
+from lineage.track.records import now_ms, set_tags, set_value
 from lineage.track.stores import StoreLike, TypeRequest, ensure_types, open_store
 
 __all__ = ["PipelineRun", "current_pipeline", "pipeline"]
@@ -137,7 +137,7 @@ class PipelineRun:
             parents.append(self._get_or_create(store, types, cv.EXPERIMENT_TYPE, self.experiment))
         context = Context(type_id=types[("context", cv.PIPELINE_RUN_TYPE)], name=self.name)
         props = context.custom_properties
-        props[cv.RUN_START_TIME].int_value = started
+        set_value(props[cv.RUN_START_TIME], started)
         user = user_name()
         if user:
             props[cv.RUN_USER].string_value = user
@@ -166,7 +166,7 @@ class PipelineRun:
             self._token = None
         state = str(Execution.State.Name(end_state(exc)))  # type: ignore[arg-type]
         update = Context(id=self.id, name=self.name or "")
-        update.custom_properties[cv.RUN_END_TIME].int_value = now_ms()
+        set_value(update.custom_properties[cv.RUN_END_TIME], now_ms())
         update.custom_properties[cv.RUN_STATE].string_value = state
         self.store.put_contexts(
             [update],

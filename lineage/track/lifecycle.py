@@ -585,13 +585,13 @@ class Run:
     def _execution_message(self, type_id: int) -> Any:
         execution = Execution(type_id=type_id, name=self.name or "", last_known_state=self._state)  # type: ignore[arg-type]
         props = execution.custom_properties
-        props[cv.RUN_START_TIME].int_value = self._start_ms
+        set_value(props[cv.RUN_START_TIME], self._start_ms)
         if self._user_name:
             props[cv.RUN_USER].string_value = self._user_name
         if self._host:
             props[cv.RUN_HOST].string_value = self._host
         if self._parent is not None and self._parent.id is not None:
-            props[cv.RUN_PARENT].int_value = self._parent.id
+            set_value(props[cv.RUN_PARENT], self._parent.id)
         for key, value in self.params.flat.items():
             set_value(props[cv.PARAM_PREFIX + key], value)
         if self.params.tree:
@@ -638,7 +638,7 @@ class Run:
         execution.CopyFrom(self.execution)
         execution.last_known_state = state
         props = execution.custom_properties
-        props[cv.RUN_END_TIME].int_value = end_ms
+        set_value(props[cv.RUN_END_TIME], end_ms)
         if self._late_params and self.capture.params:
             self.params = collect_params(self._merge_sources([]))
             for key in [k for k in props if k.startswith(cv.PARAM_PREFIX)]:

@@ -14,6 +14,7 @@ from lineage.track.records import (
     config_artifact,
     data_artifact,
     event,
+    int_value,
     set_tags,
 )
 
@@ -87,7 +88,7 @@ def artifact_records(
             path=path_text(item.spec.steps),
             fingerprint=fp.digest,
             version=(
-                int(stored.custom_properties[cv.VERSION].int_value)
+                int_value(stored.custom_properties[cv.VERSION])
                 if stored is not None and cv.VERSION in stored.custom_properties
                 else (resolution.version or None)
             ),

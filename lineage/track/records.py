@@ -1,8 +1,10 @@
 """Building the MLMD messages of a run, and finding the stored artifacts it can reuse.
 
 Everything here follows :mod:`lineage.conventions`. Values go into custom properties with their
-natural kind: booleans as ``bool_value``, integers as ``int_value`` (outside the int64 range as
-text), reals as ``double_value``, text as ``string_value`` and trees as ``struct_value``.
+natural kind: booleans as ``bool_value``, integers as ``int_value``, reals as ``double_value``, text
+as ``string_value`` and trees as ``struct_value``. Integers outside the signed 32-bit range (times
+in milliseconds, large sizes) are stored as ``double_value`` (exact up to 2**53, else as text):
+databases that ml-metadata created on MySQL and PostgreSQL keep ``int_value`` in a 32-bit column.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "data_artifact",
     "environment_artifact",
     "event",
+    "int_value",
     "metrics_artifact",
     "now_ms",
     "read_notes",
@@ -35,7 +38,8 @@ __all__ = [
     "set_value",
 ]
 
-_INT64 = (-(2**63), 2**63 - 1)
+_INT32 = (-(2**31), 2**31 - 1)
+_EXACT = 2**53
 
 Step = str | int
 
@@ -50,8 +54,10 @@ def set_value(target: Value, value: Any) -> None:
     if isinstance(value, bool):
         target.bool_value = value
     elif isinstance(value, int):
-        if _INT64[0] <= value <= _INT64[1]:
+        if _INT32[0] <= value <= _INT32[1]:
             target.int_value = value
+        elif abs(value) <= _EXACT:
+            target.double_value = float(value)
         else:
             target.string_value = str(value)
     elif isinstance(value, float):
@@ -63,6 +69,17 @@ def set_value(target: Value, value: Any) -> None:
         target.struct_value.update(dict(value))
     else:  # pragma: no cover - callers normalize values first
         raise TypeError(f"cannot store a {type(value).__name__} in an MLMD Value")
+
+
+def int_value(value: Any) -> int:
+    """An integer stored by :func:`set_value` (as ``int_value``, ``double_value`` or text)."""
+    which = value.WhichOneof("value")
+    if which == "string_value":
+        try:
+            return int(value.string_value)
+        except ValueError:
+            return 0
+    return int(getattr(value, which)) if which in ("int_value", "double_value") else 0
 
 
 def event(kind: int, steps: Sequence[Step], when: int | None = None) -> Any:
@@ -130,8 +147,8 @@ def data_artifact(fp: Fingerprint, type_id: int, version: int, tags: Iterable[st
     if fp.size_bytes is not None:
         set_value(props[cv.SIZE_BYTES], fp.size_bytes)
     if fp.file_count is not None:
-        props[cv.FILE_COUNT].int_value = fp.file_count
-    props[cv.VERSION].int_value = version
+        set_value(props[cv.FILE_COUNT], fp.file_count)
+    set_value(props[cv.VERSION], version)
     set_tags(artifact, tags)
     return artifact
 
@@ -183,7 +200,7 @@ def artifact_version(stored: Iterable[Any]) -> int:
     for artifact in stored:
         count += 1
         if cv.VERSION in artifact.custom_properties:
-            best = max(best, int(artifact.custom_properties[cv.VERSION].int_value))
+            best = max(best, int_value(artifact.custom_properties[cv.VERSION]))
     return max(best, count) + 1
 
 

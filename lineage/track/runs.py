@@ -603,7 +603,7 @@ def list_runs(
     Raises:
         InvalidArgumentError: An unknown state, a bad time or tag, or a negative limit.
     """
-    start = f"custom_properties.`{cv.RUN_START_TIME}`.int_value"
+    start = f"custom_properties.`{cv.RUN_START_TIME}`.double_value"  # ms exceed int32
     clauses = [f"{start} >= {parse_time(since) if since is not None else 0}"]
     if until is not None:
         clauses.append(f"{start} <= {parse_time(until)}")

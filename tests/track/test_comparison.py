@@ -158,3 +158,11 @@ def test_bad_comparisons_are_refused(store: Any) -> None:
         lineage.compare(store, [run, run.id])
     with pytest.raises(NotFoundError):
         lineage.compare(store, [run, 12345])
+
+
+def test_reals_are_shortened_unless_that_hides_a_difference() -> None:
+    close = build([_info(1, {}, x=0.1234567891), _info(2, {}, x=0.1234567892)])
+    assert "| **x** | 0.1234567891 | 0.1234567892 |" in close.to_markdown()
+    far = build([_info(1, {}, x=0.9370629370629371), _info(2, {}, x=0.965034965034965)])
+    assert "| **x** | 0.937063 | 0.965035 |" in far.to_markdown()
+    assert far.to_dict()["sections"]["params"]["x"] == [0.9370629370629371, 0.965034965034965]

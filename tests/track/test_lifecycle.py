@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -496,3 +497,58 @@ def test_a_deleted_sqlite_file_is_not_written_into(tmp_path: Path) -> None:
         pass
     with lineage.MetadataStore(str(path)) as store:
         assert [e.id for e in store.get_executions()] == [run.id]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param("mysql", marks=pytest.mark.mysql),
+        pytest.param("postgresql", marks=pytest.mark.postgresql),
+    ],
+)
+def test_databases_with_mlmds_32_bit_int_columns_work(
+    kind: str, write: Callable[..., Path], tmp_path: Path
+) -> None:
+    """ml-metadata creates int_value as a 32-bit INT on MySQL/PostgreSQL: times must still fit."""
+    import sqlalchemy as sa
+
+    from tests.conftest import SERVER_URLS, unreachable
+
+    base = sa.make_url(SERVER_URLS[kind])
+    name = f"lineage_track32_{uuid.uuid4().hex[:8]}"
+    admin_url = base.set(database="postgres") if kind == "postgresql" else base.set(database=None)
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    except sa.exc.DBAPIError as exc:
+        unreachable(kind, exc)
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        lineage.MetadataStore(url).close()
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.begin() as conn:
+            for table in ("ArtifactProperty", "ExecutionProperty", "ContextProperty"):
+                if kind == "postgresql":
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {table.lower()} ALTER COLUMN int_value TYPE INT"
+                    )
+                else:
+                    conn.exec_driver_sql(f"ALTER TABLE `{table}` MODIFY int_value INT NULL")
+        engine.dispose()
+        with lineage.MetadataStore(url) as store:
+            with (
+                lineage.track.pipeline("p", store=store),
+                lineage.run(
+                    "train", inputs=[write("d.csv")], store=store, capture={"git": False}
+                ) as run,
+            ):
+                run.log_metric("auc", 0.5)
+            [info] = lineage.track.list_runs(store, since="1h")
+            assert (info.id, info.state) == (run.id, "COMPLETE")
+            assert info.start_time is not None
+            assert info.start_time > 2**31
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        admin.dispose()
