@@ -23,9 +23,11 @@ _EXPORTS: dict[str, str] = {
     "OrderByField": "lineage.store",
     "compare": "lineage.track",
     "component": "lineage.track",
+    "diagram": "lineage.render",
     "downgrade_schema": "lineage.store",
     "errors": "lineage.errors",
     "proto": "lineage.proto",
+    "render": "lineage.render",
     "run": "lineage.track",
 }
 
@@ -36,14 +38,17 @@ __all__ = [
     "__version__",
     "compare",
     "component",
+    "diagram",
     "downgrade_schema",
     "errors",
     "proto",
+    "render",
     "run",
 ]
 
 if TYPE_CHECKING:
-    from lineage import errors, proto
+    from lineage import errors, proto, render
+    from lineage.render import diagram
     from lineage.store import ListOptions, MetadataStore, OrderByField, downgrade_schema
     from lineage.track import compare, component, run
 

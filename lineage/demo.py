@@ -128,6 +128,23 @@ def main(argv: list[str] | None = None) -> int:
             )
             src, dst = (a, x) if is_input else (x, a)
             console.print(f"  {src} → {dst}  ({pb.Event.Type.Name(event.type)})")
+        # The whole pipeline as a diagram: DOT always, SVG/PNG/HTML when Graphviz is installed.
+        whole = pb.LineageSubgraphQueryOptions()
+        whole.starting_artifacts.filter_query = f"id = {ids['model']}"
+        drawing = lineage.render.diagram(
+            store.get_lineage_subgraph(whole),
+            focus=f"artifact:{ids['model']}",
+            title="Demo pipeline: the lineage of churn-model",
+            clusters=True,
+            legend=True,
+        )
+    written = [drawing.save(path.parent / "lineage.dot")]
+    if lineage.render.graphviz_available():
+        written += [drawing.save(path.parent / f"lineage.{ext}") for ext in ("svg", "png", "html")]
+    else:
+        console.print(f"[yellow]No SVG/PNG drawing[/]: {lineage.render.INSTALL_HINT}")
+    for written_path in written:
+        console.print(f"Lineage diagram: [cyan]{written_path}[/]")
     return 0
 
 

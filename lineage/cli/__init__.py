@@ -11,6 +11,7 @@ from lineage.cli._app import cli, main
 from lineage.cli.db import db
 from lineage.cli.graph import diff, impact, provenance, trace
 from lineage.cli.listing import ls
+from lineage.cli.render import render
 from lineage.cli.show import show
 
 __all__ = ["cli", "main"]
@@ -22,3 +23,4 @@ cli.add_command(trace)
 cli.add_command(provenance)
 cli.add_command(impact)
 cli.add_command(diff)
+cli.add_command(render)

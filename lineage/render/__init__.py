@@ -21,8 +21,18 @@ Example:
     >>> query = LineageSubgraphQueryOptions()
     >>> query.starting_artifacts.filter_query = "id = 1"
     >>> graph = store.get_lineage_subgraph(query)
-    >>> print(to_mermaid(graph, focus="artifact:1").splitlines()[3])
-      classDef model fill:#FCEBC6,stroke:#C07F00,color:#202124
+    >>> print(to_mermaid(graph, focus="artifact:1"))  # doctest: +NORMALIZE_WHITESPACE
+    flowchart LR
+      classDef dataset fill:#DCEBF7,stroke:#0072B2,color:#202124
+      classDef x_complete fill:#FFFFFF,stroke:#3C4043,stroke-width:1.4px,color:#202124
+      classDef focus stroke:#000000,stroke-width:3px
+      a1[("<small>Dataset</small><br/><b>train.csv</b>")]
+      e1["<small>Trainer</small><br/><b>train-1</b>"]
+      a1 --> e1
+      class a1 dataset
+      class e1 x_complete
+      class a1 focus
+    <BLANKLINE>
     >>> store.close()
 """
 

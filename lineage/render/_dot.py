@@ -31,6 +31,8 @@ __all__ = ["BIG_GRAPH", "edge_label", "quote", "scene_to_dot"]
 #: part of a Graphviz layout) and the crossing minimisation works less hard.
 BIG_GRAPH: Final = 800
 _FAILED_TEXT: Final = "#B34700"
+#: Artifact states drawn with a dotted border, white fill and grey text.
+GONE_STATES: Final = frozenset({"DELETED", "MARKED_FOR_DELETION", "ABANDONED"})
 _CUT_COLOR: Final = "#9AA0A6"
 _EDGE_STYLES: Final[dict[str, str]] = {
     "solid": "",
@@ -110,10 +112,15 @@ def _node_attrs(node: Node, scene: Scene, tooltips: bool) -> str:
         )
     else:
         style = node_style(node.category, node.state)
+        extra: tuple[str, ...] = ()
         if node.kind == "group":
             style = NodeStyle(
                 style.shape, style.color, "#FFFFFF", style.label, style.rounded, 1.2, True
             )
+        elif node.kind == "artifact" and node.state in GONE_STATES:
+            style = NodeStyle(style.shape, style.color, "#FFFFFF", style.label, style.rounded)
+            attrs.append('fontcolor="#5f6368"')
+            extra = ("dotted",)
         elif node.kind == "ref":
             style = NodeStyle(
                 style.shape, style.color, style.fill, style.label, style.rounded, 1.0, True
@@ -125,7 +132,7 @@ def _node_attrs(node: Node, scene: Scene, tooltips: bool) -> str:
             style = NodeStyle(
                 style.shape, HIGHLIGHT_COLOR, style.fill, style.label, style.rounded, 2.8
             )
-        attrs.append(_style_attrs(style))
+        attrs.append(_style_attrs(style, extra))
     if tooltips:
         attrs.append(f"tooltip={quote(_tooltip(node))}")
     return ", ".join(attrs)

@@ -56,7 +56,7 @@ def _inline_svg(svg: str) -> str:
 
 def _script_json(data: dict[str, Any]) -> str:
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return text.replace("<", "\\u003c")  # no tag can start inside the script element
 
 
 def scene_to_html(scene: Scene, svg: str) -> str:

@@ -53,16 +53,18 @@ def _text(text: str) -> str:
 
 
 def mermaid_ids(scene: Scene) -> dict[str, str]:
-    """Mermaid node ids (letters and digits only): ``a12``, ``e3``, ``g1`` (groups), ``x1``."""
+    """Mermaid node ids (letters and digits only): ``a12``, ``e3``; ``g1`` for "+N more"
+    nodes, ``r1`` for copies of shared nodes, ``x1`` for "+N" (left out) marks."""
     ids: dict[str, str] = {}
-    counters = {"group": 0, "cut": 0}
+    counters: dict[str, int] = {}
+    prefixes = {"group": "g", "ref": "r", "cut": "x"}
     for node in scene.sorted_nodes():
         kind, _, rest = node.key.partition(":")
         if kind in ("artifact", "execution") and rest.isdigit():
             ids[node.key] = kind[0] + rest
         else:
             counters[node.kind] = counters.get(node.kind, 0) + 1
-            ids[node.key] = ("g" if node.kind == "group" else "x") + str(counters[node.kind])
+            ids[node.key] = prefixes.get(node.kind, "n") + str(counters[node.kind])
     return ids
 
 
@@ -122,7 +124,7 @@ def scene_to_mermaid(scene: Scene, options: Options, placed: dict[str, str]) -> 
     if scene.title:
         lines += ["---", f"title: {_text(scene.title)}", "---"]
     lines.append(f"flowchart {options.direction}")
-    lines += ["  " + line for line in _class_defs()]
+    class_defs_at = len(lines)
     if scene.notes:
         notes = "<br/>".join(_text(n) for n in scene.notes)
         lines.append(f'  notes["<small>{notes}</small>"]')
@@ -171,7 +173,7 @@ def scene_to_mermaid(scene: Scene, options: Options, placed: dict[str, str]) -> 
     by_class: dict[str, list[str]] = {}
     for node in scene.sorted_nodes():
         by_class.setdefault(_class_of(node), []).append(ids[node.key])
-        if node.kind == "group":
+        if node.kind in ("group", "ref"):  # drawn dashed
             by_class.setdefault("group", []).append(ids[node.key])
     for key in scene.highlight:
         if key not in scene.focus:
@@ -179,8 +181,14 @@ def scene_to_mermaid(scene: Scene, options: Options, placed: dict[str, str]) -> 
     for key in scene.focus:
         by_class.setdefault("focus", []).append(ids[key])
     order = [*CATEGORIES, "failed", *(f"x_{s.lower()}" for s in STATE_STYLES), "cut", "group"]
-    for name in sorted(by_class, key=lambda n: (order + ["path", "focus"]).index(n)):
-        lines.append(f"  class {','.join(dict.fromkeys(by_class[name]))} {name}")
+    if scene.notes:
+        by_class["note"] = ["notes"]
+    classes = sorted(by_class, key=lambda n: [*order, "note", "path", "focus"].index(n))
+    definitions = {line.split(" ", 2)[1]: line for line in _class_defs()}
+    lines[class_defs_at:class_defs_at] = ["  " + definitions[name] for name in classes]
+    for name in classes:
+        if name != "note":
+            lines.append(f"  class {','.join(dict.fromkeys(by_class[name]))} {name}")
     if highlighted:
         lines.append(
             f"  linkStyle {','.join(highlighted)} stroke:{HIGHLIGHT_COLOR},stroke-width:3px"

@@ -348,6 +348,15 @@ def node_details(
         details["properties"] = _props(node.properties)
     if node.custom_properties:
         details["custom_properties"] = _props(node.custom_properties)
+    if kind == "execution":
+        start = _property(node, conventions.RUN_START_TIME)
+        end = _property(node, conventions.RUN_END_TIME)
+        if isinstance(start, int) and start > 0:
+            details["started"] = iso_time(start)
+        if isinstance(end, int) and end > 0:
+            details["ended"] = iso_time(end)
+        if isinstance(start, int) and isinstance(end, int) and end > start:
+            details["duration"] = duration(end - start)
     found = list(contexts)
     if found:
         details["contexts"] = found

@@ -113,7 +113,8 @@ def _components(order: list[str], succ: dict[str, set[str]]) -> dict[str, int]:
 def reduce_transitive(scene: Scene) -> int:
     """Remove edges implied by a longer path (``a→b`` when ``a→…→b`` exists); return how many.
 
-    Edges inside a cycle and edges of the highlighted path are kept.
+    Edges inside a cycle, edges into a cycle that only the cycle implies, and edges of the
+    highlighted path are kept.
     """
     order = sorted(scene.nodes, key=natural_key)
     adj = _Adjacency.of(scene)
@@ -517,9 +518,9 @@ def thin_labels(scene: Scene, limit: int = SHARED_LIMIT) -> int:
             continue
         far = 1 if key[1] == "out" else 0
         for pair in sorted(pairs, key=lambda p: natural_key(p[far]))[1:]:
-            edge = scene.edges.get(pair)
-            if edge is not None and edge.labels:
-                edge.labels = ()
+            found = scene.edges.get(pair)
+            if found is not None and found.labels:
+                found.labels = ()
                 dropped += 1
     return dropped
 

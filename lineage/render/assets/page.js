@@ -77,7 +77,12 @@
     if (keys.length > (limit || 200)) { ul.appendChild(el("li", "…")); }
     panel.appendChild(ul);
   }
+  function original(key) {
+    var info = data.nodes[key];
+    return info && info.kind === "ref" && data.nodes[info.details.ref] ? info.details.ref : key;
+  }
   function show(key) {
+    key = original(key);
     var info = data.nodes[key];
     if (!info) { return; }
     var d = info.details || {};
@@ -89,7 +94,8 @@
     panel.appendChild(kind);
     panel.appendChild(table([
       ["name", d.name], ["uri", d.uri], ["external id", d.external_id],
-      ["created", d.created], ["updated", d.updated], ["label", info.subtitle], ["count", d.count]
+      ["created", d.created], ["updated", d.updated], ["started", d.started],
+      ["ended", d.ended], ["duration", d.duration], ["count", d.count]
     ]));
     [["properties", d.properties], ["custom properties", d.custom_properties]].forEach(function (p) {
       if (!p[1]) { return; }
@@ -111,6 +117,7 @@
     svg.querySelectorAll(".lit").forEach(function (e) { e.classList.remove("lit"); });
   }
   function pin(key) {
+    key = original(key);
     clearMarks();
     pinned = key;
     svg.classList.add("dimmed");
