@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from lineage.errors import AbortedError, InvalidArgumentError
@@ -66,7 +68,43 @@ class StoreBase:
     _target: Target
     _max_num_retries: int
 
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run several store calls as one write transaction (beyond MLMD).
+
+        Inside the block every call of this store, on this thread, joins the same transaction;
+        it commits when the block ends and rolls back everything when it raises. Calls are not
+        retried inside: on an ``AbortedError`` retry the whole block.
+
+        Example:
+            >>> store = lineage.MetadataStore("sqlite://")
+            >>> with store.transaction():
+            ...     t = store.put_artifact_type(proto.ArtifactType(name="Dataset"))
+            ...     _ = store.put_artifacts([proto.Artifact(type_id=t, uri="/a")])
+            >>> len(store.get_artifacts())
+            1
+        """
+        local = self._tx_local()
+        if getattr(local, "tx", None) is not None:
+            yield  # already inside a transaction: join it
+            return
+        with self._backend.transaction(write=True) as tx:
+            local.tx = tx
+            try:
+                yield
+            finally:
+                local.tx = None
+
+    def _tx_local(self) -> threading.local:
+        local: threading.local | None = self.__dict__.get("_store_tx_local")
+        if local is None:
+            local = self.__dict__.setdefault("_store_tx_local", threading.local())
+        return local
+
     def _call(self, write: bool, fn: Callable[[Tx], T]) -> T:
+        joined = getattr(self._tx_local(), "tx", None)
+        if joined is not None:
+            return fn(joined)
         attempts = max(1, int(self._max_num_retries))
         delay = 0.01
         for attempt in range(1, attempts + 1):

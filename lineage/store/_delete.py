@@ -112,8 +112,12 @@ def delete_nodes(
     executions: Sequence[int] = (),
     contexts: Sequence[int] = (),
     cascade: bool = False,
+    detach: bool = False,
 ) -> Deleted:
     """Delete nodes with their properties, events, paths and links (see the module docstring).
+
+    ``detach`` deletes the nodes even when others depend on them, removing the events that tie
+    them together (the dependents stay, disconnected); ``cascade`` deletes the dependents.
 
     Raises:
         NotFoundError: An id names no node.
@@ -141,7 +145,7 @@ def delete_nodes(
             x_ids |= set(walk.executions)
         if c_ids:
             c_ids |= _descendant_contexts(tx, c_ids)
-    else:
+    elif not detach:
         dependents = _dependents(tx, a_ids, x_ids, c_ids)
         if dependents:
             raise DependentsError(
@@ -238,7 +242,13 @@ def delete_types(
         )
     deleted = Deleted()
     if nodes:
-        deleted = delete_nodes(tx, **{f"{node_kind.name}s": nodes}, cascade=True)
+        deleted = delete_nodes(
+            tx,
+            artifacts=nodes if node_kind is ARTIFACT else (),
+            executions=nodes if node_kind is EXECUTION else (),
+            contexts=nodes if node_kind is CONTEXT else (),
+            cascade=True,
+        )
     details = dict(deleted.details)
     details["type_properties"] = _delete_where_in(tx, "t", "type_property", "type_id", ids)
     details["parent_types"] = _delete_where_in(

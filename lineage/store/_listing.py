@@ -50,7 +50,7 @@ class ListOptions:
     limit: int | None = None
     order_by: OrderByField | None = None
     is_asc: bool = True
-    filter_query: str | None = None
+    filter_query: str | Any | None = None
 
 
 def _order_field(options: Any) -> OrderByField:
