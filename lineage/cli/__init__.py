@@ -9,6 +9,7 @@ from __future__ import annotations
 from lineage.cli import runs as _runs  # noqa: F401  (registers runs, tag and note)
 from lineage.cli._app import cli, main
 from lineage.cli.db import db
+from lineage.cli.erase import erase
 from lineage.cli.graph import diff, impact, provenance, trace
 from lineage.cli.listing import ls
 from lineage.cli.render import render
@@ -23,4 +24,5 @@ cli.add_command(trace)
 cli.add_command(provenance)
 cli.add_command(impact)
 cli.add_command(diff)
+cli.add_command(erase)
 cli.add_command(render)
