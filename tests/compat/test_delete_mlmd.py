@@ -75,3 +75,22 @@ def test_ml_metadata_reads_after_deletes(config: Any) -> None:
     options.starting_artifacts.filter_query = f"id = {p.model}"
     graph = theirs.get_lineage_subgraph(options)
     assert sorted(a.id for a in graph.artifacts) == sorted([p.data, p.model])
+
+
+def test_ml_metadata_reads_after_an_erasure(config: Any) -> None:
+    from lineage import erasure
+    from tests.erasure.test_erasure import record
+
+    with lineage.MetadataStore(config) as ours:
+        people = record(ours)
+        plan = erasure.plan(ours, erasure.Target.subject("alice-liddell"), reason="GDPR art. 17")
+        receipt = erasure.apply(ours, plan)
+        expected = _read_all(ours)
+    theirs = ml_metadata.MetadataStore(config)
+    assert _read_all(theirs) == expected
+    [alice] = theirs.get_artifacts_by_id([people.alice])
+    assert alice.state == ml_metadata.proto.Artifact.DELETED
+    assert alice.uri == ""
+    [execution] = theirs.get_executions_by_id([int(receipt.receipt.split(":")[1])])
+    assert execution.type == "Erasure"
+    assert theirs.get_events_by_artifact_ids([people.alice])  # lineage stays connected
