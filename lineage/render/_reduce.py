@@ -315,18 +315,12 @@ def _member_counts(nodes: Iterable[Node]) -> Counter[str]:
     return counts
 
 
-def _latest(keys: Iterable[str], scene: Scene) -> str | None:
-    """The most recent real node (highest execution id, else highest artifact id)."""
-    best: tuple[int, tuple[Any, ...]] | None = None
-    found: str | None = None
-    for key in keys:
-        kind = scene.nodes[key].kind
-        if kind not in ("artifact", "execution"):
-            continue
-        rank = (1 if kind == "execution" else 0, natural_key(key))
-        if best is None or rank > best:
-            best, found = rank, key
-    return found
+def _restart_order(scene: Scene) -> list[str]:
+    """Where the walk starts again: the most recent executions first, then artifacts, then the
+    rest (highest ids first)."""
+    rank = {"execution": 0, "artifact": 1}
+    keys = sorted(scene.nodes, key=natural_key, reverse=True)
+    return sorted(keys, key=lambda k: rank.get(scene.nodes[k].kind, 2))
 
 
 def _nearest(scene: Scene, adj: _Adjacency, limit: int, hub_size: int | None) -> dict[str, None]:
@@ -350,13 +344,10 @@ def _nearest(scene: Scene, adj: _Adjacency, limit: int, hub_size: int | None) ->
     for seed in seeds:
         best[seed] = 0
         heapq.heappush(heap, (0, natural_key(seed), seed))
+    restarts = iter(_restart_order(scene))
     while len(kept) < limit:
         if not heap:
-            restart = _latest((k for k in scene.nodes if k not in kept), scene)
-            if restart is None:
-                restart = next(
-                    (k for k in sorted(scene.nodes, key=natural_key) if k not in kept), None
-                )
+            restart = next((k for k in restarts if k not in kept), None)
             if restart is None:
                 break
             best[restart] = 0
