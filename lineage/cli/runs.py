@@ -100,7 +100,11 @@ def runs_ls(
     limit: int,
     as_json: bool,
 ) -> None:
-    """List runs, newest first, filtered by experiment, tag, state, time or step."""
+    """List runs, newest first, filtered by experiment, tag, state, time or step.
+
+    With --json, each run is given as by runs show --json, but with the number of installed
+    packages and of series points instead of the lists.
+    """
     from lineage.track import list_runs
 
     with state.open_store() as store:
@@ -117,7 +121,7 @@ def runs_ls(
     more = bool(limit) and len(found) > limit
     found = found[:limit] if limit else found
     if as_json:
-        print_json([r.to_dict() for r in found])
+        print_json([r.to_dict(details=False) for r in found])
     else:
         rows = [
             [

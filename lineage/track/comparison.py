@@ -13,7 +13,7 @@ Example:
     >>> runs = []
     >>> for lr in (0.1, 0.01):
     ...     with lineage.run("train", params={"lr": lr, "epochs": 3}, store=store,
-    ...                      capture=False) as r:
+    ...                      capture={"environment": False}) as r:
     ...         r.log_metric("auc", 0.9 + lr)
     ...     runs.append(r)
     >>> diff = lineage.compare(store, runs)

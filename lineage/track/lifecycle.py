@@ -40,7 +40,12 @@ from types import TracebackType
 from typing import Any, Final
 
 from lineage import conventions as cv
-from lineage.errors import FailedPreconditionError, InvalidArgumentError, LineageError
+from lineage.errors import (
+    AlreadyExistsError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    LineageError,
+)
 from lineage.proto import Context, Event, Execution
 from lineage.track import records
 from lineage.track.capture import Capture
@@ -76,6 +81,8 @@ __all__ = ["ArtifactRecord", "Run", "current_run", "run"]
 
 _log = logging.getLogger("lineage.track")
 
+#: Writes of a run that lost a race to store the same content are tried this often.
+WRITE_ATTEMPTS: Final = 3
 #: Longest error message kept on a failed run.
 MAX_ERROR_MESSAGE: Final = 10_000
 
@@ -402,19 +409,10 @@ class Run:
         contexts = self._contexts(pipeline_run)
         requests += [TypeRequest("context", t) for t, _ in contexts if t]
         type_ids = ensure_types(store, requests)
-        pairs: list[tuple[Any, Any]] = []
-        placed: list[tuple[Pending | None, Resolution | None]] = []
         pending_all = inputs + [
             Pending(DataSpec("", (cv.EVENT_KEY_CONFIG, i), cv.CONFIG_TYPE), c, Event.INPUT)
             for i, c in enumerate(configs)
         ]
-        resolutions = records.resolve(store, [p.content for p in pending_all])
-        link(pending_all, resolutions, type_ids, pairs, placed, when=self._start_ms)
-        env_index = len(pairs)
-        if env is not None:
-            env_pair = self._environment_pair(store, env, type_ids)
-            pairs.append(env_pair)
-            placed.append((None, None))
         context_messages = [
             Context(id=ref)
             if type_name is None
@@ -424,18 +422,33 @@ class Run:
         self._state = Execution.RUNNING
         execution = self._execution_message(type_ids[("execution", self.type_name)])
         # 4. The first write: the RUNNING execution, its inputs, contexts (one transaction).
-        try:
-            execution_id, artifact_ids, context_ids = store.put_execution(
-                execution,
-                pairs,
-                context_messages,
-                reuse_context_if_already_exist=True,
-                reuse_artifact_if_already_exist_by_external_id=True,
-                force_reuse_context=True,
-            )
-        except BaseException:
-            self._state = None
-            raise
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            pairs: list[tuple[Any, Any]] = []
+            placed: list[tuple[Pending | None, Resolution | None]] = []
+            resolutions = records.resolve(store, [p.content for p in pending_all])
+            link(pending_all, resolutions, type_ids, pairs, placed, when=self._start_ms)
+            env_index = len(pairs)
+            if env is not None:
+                pairs.append(self._environment_pair(store, env, type_ids))
+                placed.append((None, None))
+            try:
+                execution_id, artifact_ids, context_ids = store.put_execution(
+                    execution,
+                    pairs,
+                    context_messages,
+                    reuse_context_if_already_exist=True,
+                    reuse_artifact_if_already_exist_by_external_id=True,
+                    force_reuse_context=True,
+                )
+                break
+            except AlreadyExistsError:
+                if attempt < WRITE_ATTEMPTS:  # another process stored the same content just now
+                    continue
+                self._state = None
+                raise
+            except BaseException:
+                self._state = None
+                raise
         self.id = int(execution_id)
         execution.id = self.id
         self.execution = execution
@@ -675,25 +688,32 @@ class Run:
                 TypeRequest("artifact", cv.METRICS_TYPE, artifact_base(cv.METRICS_TYPE))
             )
         type_ids = ensure_types(store, requests)
-        resolutions = records.resolve(store, [p.content for p in pending])
-        pairs: list[tuple[Any, Any]] = []
-        placed: list[tuple[Pending | None, Resolution | None]] = []
-        link(pending, resolutions, type_ids, pairs, placed, when=end_ms)
-        if final:
-            metrics = records.metrics_artifact(
-                f"{self.name}-metrics",
-                final,
-                self._metrics.series(),
-                type_ids[("artifact", cv.METRICS_TYPE)],
-            )
-            pairs.append((metrics, records.event(Event.OUTPUT, (cv.EVENT_KEY_METRICS,), end_ms)))
-        _, artifact_ids, _ = store.put_execution(
-            execution,
-            pairs,
-            [Context(id=c) for c in self._context_ids],
-            reuse_artifact_if_already_exist_by_external_id=True,
-            force_reuse_context=True,
-        )
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            resolutions = records.resolve(store, [p.content for p in pending])
+            pairs: list[tuple[Any, Any]] = []
+            placed: list[tuple[Pending | None, Resolution | None]] = []
+            link(pending, resolutions, type_ids, pairs, placed, when=end_ms)
+            if final:
+                metrics = records.metrics_artifact(
+                    f"{self.name}-metrics",
+                    final,
+                    self._metrics.series(),
+                    type_ids[("artifact", cv.METRICS_TYPE)],
+                )
+                event = records.event(Event.OUTPUT, (cv.EVENT_KEY_METRICS,), end_ms)
+                pairs.append((metrics, event))
+            try:
+                _, artifact_ids, _ = store.put_execution(
+                    execution,
+                    pairs,
+                    [Context(id=c) for c in self._context_ids],
+                    reuse_artifact_if_already_exist_by_external_id=True,
+                    force_reuse_context=True,
+                )
+                break
+            except AlreadyExistsError:  # another process stored the same content just now
+                if attempt == WRITE_ATTEMPTS:
+                    raise
         self._state = state
         self.execution = execution
         records_out = list(artifact_records(pending, resolutions, artifact_ids, placed))

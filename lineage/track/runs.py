@@ -10,7 +10,7 @@ Example:
     >>> import lineage
     >>> store = lineage.MetadataStore("sqlite://")
     >>> with lineage.run("train", params={"lr": 0.1}, store=store, tags=["baseline"],
-    ...                  capture=False) as r:
+    ...                  capture={"environment": False}) as r:
     ...     r.log_metric("auc", 0.9)
     >>> [(i.params["lr"], i.metrics["auc"], i.tags) for i in list_runs(store, tag="baseline")]
     [(0.1, 0.9, ('baseline',))]
@@ -227,8 +227,17 @@ class RunInfo:
             return None
         return (self.end_time - self.start_time) / 1000
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (times in ms since the epoch)."""
+    def to_dict(self, *, details: bool = True) -> dict[str, Any]:
+        """A JSON-ready dict (times in ms since the epoch).
+
+        Args:
+            details: False leaves out the installed packages and the metric series (for lists).
+        """
+        environment: dict[str, Any] | None = None
+        if self.environment is not None:
+            environment = self.environment.to_dict()
+            if not details:
+                environment["packages"] = len(self.environment.packages)
         return {
             "id": self.id,
             "ref": self.ref,
@@ -254,9 +263,9 @@ class RunInfo:
             "inputs": [a.to_dict() for a in self.inputs],
             "outputs": [a.to_dict() for a in self.outputs],
             "configs": [a.to_dict() for a in self.configs],
-            "environment": self.environment.to_dict() if self.environment else None,
+            "environment": environment,
             "series": {
-                k: {"steps": list(s.steps), "values": list(s.values)}
+                k: {"steps": list(s.steps), "values": list(s.values)} if details else len(s)
                 for k, s in self.series.items()
             },
         }

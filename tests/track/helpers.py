@@ -22,3 +22,23 @@ def props(node: Any) -> dict[str, Any]:
     from lineage.track.runs import plain
 
     return {k: plain(v) for k, v in node.custom_properties.items()}
+
+
+def record_runs(args: tuple[str, str, int, int]) -> list[int]:
+    """Record ``count`` runs reading ``<folder>/shared.csv`` (for multiprocessing workers)."""
+    import lineage
+
+    url, folder, worker, count = args
+    ids = []
+    for k in range(count):
+        with lineage.run(
+            "train",
+            params={"worker": worker, "k": k},
+            inputs=[os.path.join(folder, "shared.csv")],
+            experiment="concurrent",
+            store=url,
+            capture={"git": False},
+        ) as run:
+            run.output(os.path.join(folder, "same-output.bin"))
+        ids.append(int(run.id or 0))
+    return ids

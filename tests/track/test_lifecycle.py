@@ -20,8 +20,9 @@ from lineage.errors import (
 )
 from lineage.proto import ArtifactType, Event, Execution, ExecutionType
 from lineage.track import Capture, capture_environment, current_run, fingerprint
+from tests.conftest import FILE_BACKENDS
 from tests.store.helpers import snapshot
-from tests.track.helpers import props
+from tests.track.helpers import props, record_runs
 
 NO_ENV = {"environment": False}
 
@@ -552,3 +553,33 @@ def test_databases_with_mlmds_32_bit_int_columns_work(
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
         admin.dispose()
+
+
+@pytest.mark.parametrize("backend", FILE_BACKENDS, indirect=True)
+def test_concurrent_processes_record_the_same_content_once(store_url: str, tmp_path: Path) -> None:
+    """Processes racing to store the same new content and environment all succeed, sharing it."""
+    import multiprocessing
+
+    (tmp_path / "shared.csv").write_text("the same bytes everywhere\n")
+    (tmp_path / "same-output.bin").write_bytes(b"identical output")
+    # The types exist before the race (the store does not serialize creating one new type), but
+    # the environment artifact, the experiment context and the content do not.
+    with lineage.MetadataStore(store_url) as store:
+        store.put_artifact_type(ArtifactType(name=cv.ENVIRONMENT_TYPE))
+        warm_up = lineage.run(
+            "train", inputs=[tmp_path], experiment="warm-up", store=store, capture=NO_ENV
+        )
+        with warm_up:
+            pass
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(3) as pool:
+        ids = pool.map(record_runs, [(store_url, str(tmp_path), w, 3) for w in range(3)])
+    with lineage.MetadataStore(store_url) as store:
+        runs = store.get_executions()
+        recorded = sorted(i for worker in ids for i in worker)
+        assert sorted(e.id for e in runs)[1:] == recorded
+        assert {e.last_known_state for e in runs} == {Execution.COMPLETE}
+        assert len(store.get_artifacts_by_uri(str(tmp_path / "shared.csv"))) == 1
+        assert len(store.get_artifacts_by_uri(str(tmp_path / "same-output.bin"))) == 1
+        assert len(store.get_artifacts_by_type(cv.ENVIRONMENT_TYPE)) == 1
+        assert len(store.get_contexts_by_type(cv.EXPERIMENT_TYPE)) == 2  # warm-up, concurrent

@@ -65,6 +65,9 @@ def test_get_run_reads_everything_back(store: Any, write: Callable[..., Path]) -
     data_dict = info.to_dict()
     assert data_dict["series"] == {"loss": {"steps": [1, 2], "values": [1.0, 0.5]}}
     assert data_dict["inputs"][0]["fingerprint"] == info.inputs[0].fingerprint
+    brief = info.to_dict(details=False)
+    assert brief["series"] == {"loss": 2}
+    assert brief["environment"]["packages"] == len(info.environment.packages)
     assert run.info() == info
 
 
