@@ -140,7 +140,7 @@ def main() -> None:
             )
             console.print(table)
     finally:
-        lineage.track.stores.close_stores()
+        lineage.track.close_stores()
         shutil.rmtree(folder, ignore_errors=True)
 
 

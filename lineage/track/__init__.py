@@ -41,6 +41,7 @@ from lineage.track.runs import (
     tag,
 )
 from lineage.track.source import CodeInfo, GitInfo, capture_code
+from lineage.track.stores import close_stores
 
 __all__ = [
     "ArtifactInfo",
@@ -59,6 +60,7 @@ __all__ = [
     "RunInfo",
     "capture_code",
     "capture_environment",
+    "close_stores",
     "compare",
     "component",
     "current_pipeline",

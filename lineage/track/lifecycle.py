@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import functools
 import inspect
 import logging
@@ -189,11 +190,14 @@ class Run:
 
         Raises:
             InvalidArgumentError: A bad name, a non-number value or a non-integer step.
+            FailedPreconditionError: The run has ended.
         """
+        self._require_not_ended("log_metric")
         self._metrics.log(name, value, step)
 
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         """Record several metric values at once."""
+        self._require_not_ended("log_metrics")
         self._metrics.log_many(metrics, step)
 
     def log_params(self, params: Any) -> None:
@@ -494,6 +498,10 @@ class Run:
             raise raise_after
 
     # ------------------------------------------------------------------ internals
+    def _require_not_ended(self, what: str) -> None:
+        if self._state not in (None, Execution.RUNNING):
+            raise FailedPreconditionError(f"{what}: run {self.name!r} has ended ({self.state})")
+
     def _require_running(self, what: str) -> None:
         if self._state != Execution.RUNNING:
             raise FailedPreconditionError(f"{what} needs a running run ({self!r})")
@@ -541,19 +549,21 @@ class Run:
         type_name = check_text(type_name, "type")
         if note is not None and not isinstance(note, str):
             raise InvalidArgumentError(f"note must be a string, got {type(note).__name__}")
+        key = None if name is None else check_text(name, "name")
+        # Hash outside the lock (it may take a while); number the event path under it.
+        pending = self._pending(DataSpec(path, (), type_name, check_tags(tags), note), kind)
         with self._lock:
             bucket = self._late_inputs if kind == Event.INPUT else self._late_outputs
             declared = self._input_specs if kind == Event.INPUT else self._output_specs
-            if name is None:
+            if key is None:
                 default = cv.EVENT_KEY_INPUTS if kind == Event.INPUT else cv.EVENT_KEY_OUTPUTS
                 used = sum(
                     1 for s in [*declared, *(p.spec for p in bucket)] if s.steps[0] == default
                 )
                 steps: tuple[str | int, ...] = (default, used)
             else:
-                steps = (check_text(name, "name"),)
-            spec = DataSpec(path, steps, type_name, check_tags(tags), note)
-            pending = self._pending(spec, kind)
+                steps = (key,)
+            pending.spec = dataclasses.replace(pending.spec, steps=steps)
             bucket.append(pending)
         return pending.content.fingerprint
 

@@ -18,7 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 import numbers
 import threading
 from array import array
@@ -162,8 +161,3 @@ class MetricLog:
     def __bool__(self) -> bool:
         with self._lock:
             return bool(self._final)
-
-
-def is_finite(value: float) -> bool:
-    """True unless ``value`` is NaN or infinite."""
-    return math.isfinite(value)

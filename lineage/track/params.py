@@ -20,7 +20,6 @@ import dataclasses
 import datetime as dt
 import enum
 import json
-import math
 import numbers
 import os
 import sys
@@ -282,8 +281,3 @@ def collect_params(sources: Any) -> Params:
             )
         tree = _merge(tree, normalize(source, "params"))
     return Params(tree=tree, flat=flatten(tree), configs=tuple(configs))
-
-
-def is_finite_number(value: Any) -> bool:
-    """True for an int or float that is not NaN or infinite."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lineage import conventions as cv
@@ -35,6 +35,7 @@ __all__ = [
     "now_ms",
     "read_notes",
     "resolve",
+    "set_tags",
     "set_value",
 ]
 
@@ -229,7 +230,6 @@ class Resolution:
     stored: Any | None
     version: int
     key: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def resolve(store: Any, contents: Sequence[Content]) -> list[Resolution]:

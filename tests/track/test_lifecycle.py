@@ -461,6 +461,8 @@ def test_a_run_cannot_start_twice_or_log_outside(store: Any) -> None:
         run.start()
     with pytest.raises(FailedPreconditionError):
         run.finish()
+    with pytest.raises(FailedPreconditionError, match="has ended"):
+        run.log_metric("late", 1.0)
 
 
 def test_the_store_comes_from_lineage_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -583,3 +585,30 @@ def test_concurrent_processes_record_the_same_content_once(store_url: str, tmp_p
         assert len(store.get_artifacts_by_uri(str(tmp_path / "same-output.bin"))) == 1
         assert len(store.get_artifacts_by_type(cv.ENVIRONMENT_TYPE)) == 1
         assert len(store.get_contexts_by_type(cv.EXPERIMENT_TYPE)) == 2  # warm-up, concurrent
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("train.yaml", "lr: 0.1\nlayers: [8, 4]\n"),
+        ("train.toml", "lr = 0.1\nlayers = [8, 4]\n"),
+        ("train.json", '{"lr": 0.1, "layers": [8, 4]}'),
+    ],
+)
+def test_config_files_become_config_artifacts(
+    store: Any, write: Callable[..., Path], name: str, text: str
+) -> None:
+    config = write(name, text)
+    for _ in range(2):  # the same file again is the same Config artifact
+        with lineage.run("train", params=config, store=store, capture=NO_ENV) as run:
+            pass
+    [artifact] = store.get_artifacts_by_type(cv.CONFIG_TYPE)
+    assert (artifact.uri, artifact.external_id) == (str(config), fingerprint(config).digest)
+    assert props(artifact)[cv.CONFIG_VALUES] == {"lr": 0.1, "layers": [8.0, 4.0]}
+    assert props(artifact)[cv.SIZE_BYTES] == len(text)
+    values = props(store.get_executions_by_id([run.id])[0])
+    assert (values["param.lr"], values["param.layers"]) == (0.1, "[8, 4]")
+    [event] = [
+        e for e in store.get_events_by_execution_ids([run.id]) if e.artifact_id == artifact.id
+    ]
+    assert [event.path.steps[0].key, event.path.steps[1].index] == ["config", 0]
