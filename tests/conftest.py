@@ -18,6 +18,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+# tests/mlmd_suite holds the conftest that scripts/run_mlmd_suite.py copies next to ml-metadata's
+# own test file; it is not a test module of this suite.
+collect_ignore = ["mlmd_suite"]
+
 SERVER_URLS = {
     "mysql": os.environ.get("LINEAGE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
     "postgresql": os.environ.get(
