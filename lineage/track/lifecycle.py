@@ -67,6 +67,9 @@ from lineage.track.linking import artifact_records, link
 from lineage.track.metrics import MetricLog
 from lineage.track.params import Params, collect_params
 from lineage.track.records import Content, Resolution, now_ms, set_value
+from lineage.track.runs import RunInfo, get_run
+from lineage.track.runs import note as note_node
+from lineage.track.runs import tag as tag_node
 from lineage.track.source import CodeInfo, capture_code
 from lineage.track.stores import (
     StoreLike,
@@ -264,8 +267,6 @@ class Run:
             if self._state == Execution.RUNNING:
                 self._new_tags += checked
                 return
-        from lineage.track.runs import tag as tag_node
-
         tag_node(self.store, f"execution:{self.id}", *checked)
 
     def note(self, text: str) -> None:
@@ -280,14 +281,10 @@ class Run:
             if self._state == Execution.RUNNING:
                 self._new_notes.append(entry)
                 return
-        from lineage.track.runs import note as note_node
-
         note_node(self.store, f"execution:{self.id}", text)
 
-    def info(self) -> Any:
+    def info(self) -> RunInfo:
         """What the store holds about this run, as a :class:`lineage.track.RunInfo`."""
-        from lineage.track.runs import get_run
-
         if self.id is None:
             raise FailedPreconditionError("the run has not started")
         return get_run(self.store, self.id)
