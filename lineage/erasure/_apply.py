@@ -165,7 +165,9 @@ def _check_unchanged(store: Any, plan: Plan) -> None:
 def _value(text: Any) -> Any:
     value = pb.Value()
     if isinstance(text, int):
-        value.int_value = text
+        # Times go in double_value: exact for ms, and they fit the 32-bit int_value columns
+        # of databases ml-metadata created on MySQL/PostgreSQL.
+        value.double_value = float(text)
     else:
         value.string_value = str(text)
     return value

@@ -17,6 +17,7 @@ import contextlib
 import os
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,6 +72,32 @@ def _compile_dialect(dialect: str) -> sa.Dialect:
     return psycopg.dialect(paramstyle="pyformat")  # type: ignore[no-untyped-call]
 
 
+class _Held:
+    """A driver connection (and SQLAlchemy's wrapper) that closes itself when dropped."""
+
+    __slots__ = ("__weakref__", "closed", "conn", "fairy", "pid")
+
+    def __init__(self, fairy: Any, conn: Any) -> None:
+        self.fairy = fairy
+        self.conn = conn
+        self.pid = os.getpid()
+        self.closed = False
+
+    def close(self, invalidate: bool = False) -> None:
+        """Close (or invalidate) the connection; never raises, never acts in a forked child."""
+        if self.closed or self.pid != os.getpid():
+            return
+        self.closed = True
+        with contextlib.suppress(Exception):
+            if invalidate:
+                self.fairy.invalidate()
+            else:
+                self.fairy.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
 class Backend:
     """One database: its engine, table models, statement cache and per-thread connections."""
 
@@ -82,7 +109,13 @@ class Backend:
         self._cache: dict[Any, SQL] = {}
         self._local = threading.local()
         self._lock = threading.RLock()
-        self._all_conns: list[Any] = []
+        # Connections are held per thread; a thread's connection closes when the thread ends
+        # (its thread-local data goes, and with it the last reference to the _Held).
+        self._held: weakref.WeakSet[_Held] = weakref.WeakSet()
+        self._shared_conn: _Held | None = None
+        #: True when int_value is a 32-bit column (a database ml-metadata created on MySQL or
+        #: PostgreSQL); set by ``_open.open_schema``.
+        self.int32_values = False
         self._utf8_over_latin1 = False
         self._closed = False
         if self.dialect != "sqlite" and target.create_database:
@@ -175,7 +208,7 @@ class Backend:
             raise ConnectionFailedError(
                 f"cannot open {self.target.display}: {_first_line(exc)}"
             ) from exc
-        return (fairy, conn)
+        return _Held(fairy, conn)
 
     def _setup_connection(self, conn: Any) -> None:
         """Session settings: SQLite pragmas, autocommit off, the server version."""
@@ -209,33 +242,30 @@ class Backend:
         if self._closed:
             raise UnavailableError("the store is closed")
         if self._shared:
-            shared = getattr(self, "_shared_conn", None)
+            shared = self._shared_conn
             if shared is None:
                 shared = self._shared_conn = self._new_connection()
-                self._all_conns.append(shared)
-            return shared[1]
+                self._held.add(shared)
+            return shared.conn
         local = self._local
-        pid = os.getpid()
-        if getattr(local, "pid", None) != pid or local.conn is None:
-            pair = self._new_connection()
-            local.pid = pid
-            local.conn = pair
+        held = getattr(local, "held", None)
+        if held is None or held.pid != os.getpid():
+            held = self._new_connection()
+            local.held = held
             with self._lock:
-                self._all_conns.append(pair)
-        return local.conn[1]
+                self._held.add(held)
+        return held.conn
 
     def _discard_connection(self) -> None:
         """Forget this thread's connection after a connection-level failure."""
         if self._shared:
             return
-        pair = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if pair is not None:
+        held = getattr(self._local, "held", None)
+        self._local.held = None
+        if held is not None:
             with self._lock:
-                if pair in self._all_conns:
-                    self._all_conns.remove(pair)
-            with contextlib.suppress(Exception):  # best effort on a broken connection
-                pair[0].invalidate()
+                self._held.discard(held)
+            held.close(invalidate=True)
 
     def close(self) -> None:
         """Close every connection this backend opened (in this process)."""
@@ -243,14 +273,10 @@ class Backend:
             if self._closed:
                 return
             self._closed = True
-            conns, self._all_conns = self._all_conns, []
-        pid = os.getpid()
-        for fairy, _ in conns:
-            try:
-                if getattr(self._local, "pid", pid) == pid:
-                    fairy.close()
-            except Exception:  # noqa: S110 - closing must not raise
-                pass
+            held, self._held = list(self._held), weakref.WeakSet()
+            self._shared_conn = None
+        for h in held:
+            h.close()
         self.engine.dispose()
 
     # ----------------------------------------------------------------- statements

@@ -70,20 +70,31 @@ def value_kind(value: Any) -> int:
     return UNKNOWN if which is None else _KIND_BY_FIELD[which]
 
 
-def encode_value(value: Any, dialect: str, where: str) -> Encoded:
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def encode_value(value: Any, dialect: str, where: str, int32: bool = False) -> Encoded:
     """Encode a ``Value`` into the value columns.
 
     Args:
         value: The ``ml_metadata.Value`` message.
         dialect: 'sqlite', 'mysql' or 'postgresql' (chooses the PROTO encoding).
         where: The property's place for error messages, e.g. "Artifact.properties['span']".
+        int32: The database's int_value column is 32-bit (created by ml-metadata on MySQL or
+            PostgreSQL): refuse integers outside that range.
 
     Raises:
         InvalidArgumentError: The value is empty or cannot be stored.
     """
     which = value.WhichOneof("value")
     if which == "int_value":
-        return (value.int_value, None, None, None, None)
+        number = value.int_value
+        if int32 and not INT32_MIN <= number <= INT32_MAX:
+            raise InvalidArgumentError(
+                f"{where}: {number} does not fit this database's 32-bit int_value column "
+                "(ml-metadata created it with INT); store it as a double or a string"
+            )
+        return (number, None, None, None, None)
     if which == "double_value":
         number = value.double_value
         if not math.isfinite(number) and (

@@ -107,7 +107,7 @@ def tombstone(
     for start in range(0, len(ids), 500):
         tx.run(sql, {"ids": ids[start : start + 500]})
     encoded = {
-        (name, True): encode_value(value, tx.dialect, f"marker['{name}']")
+        (name, True): encode_value(value, tx.dialect, f"marker['{name}']", tx.backend.int32_values)
         for name, value in marker.items()
     }
     _insert_props(

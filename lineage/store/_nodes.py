@@ -213,6 +213,7 @@ def _encode_props(
     tx: Tx, kind: Kind, index: int, msg: Any, declared: dict[str, int]
 ) -> dict[tuple[str, bool], Encoded]:
     dialect = tx.dialect
+    int32 = tx.backend.int32_values
     out: dict[tuple[str, bool], Encoded] = {}
     for name, value in msg.properties.items():
         where = _where(kind, index, msg, f".properties['{name}']")
@@ -226,10 +227,10 @@ def _encode_props(
                 f"{where}: Found unmatched property type: {name} (declared "
                 f"{PROPERTY_TYPE_NAMES.get(declared[name])}, got {PROPERTY_TYPE_NAMES.get(got)})"
             )
-        out[(name, False)] = encode_value(value, dialect, where)
+        out[(name, False)] = encode_value(value, dialect, where, int32)
     for name, value in msg.custom_properties.items():
         out[(name, True)] = encode_value(
-            value, dialect, _where(kind, index, msg, f".custom_properties['{name}']")
+            value, dialect, _where(kind, index, msg, f".custom_properties['{name}']"), int32
         )
     return out
 

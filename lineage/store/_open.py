@@ -146,6 +146,23 @@ def open_schema(backend: Backend, enable_upgrade_migration: bool = False) -> Non
         migrations.upgrade(backend, version, SCHEMA_VERSION)
     with backend.transaction(write=True) as tx:
         ensure_simple_types(tx)
+        backend.int32_values = _int_value_is_32_bit(tx)
+
+
+def _int_value_is_32_bit(tx: Tx) -> bool:
+    """Whether ArtifactProperty.int_value is a 32-bit INT (databases ml-metadata created)."""
+    if tx.dialect == "sqlite":
+        return False
+    table = "artifactproperty" if tx.dialect == "postgresql" else "ArtifactProperty"
+    schema = "current_schema()" if tx.dialect == "postgresql" else "DATABASE()"
+    tx.cur.execute(
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = "
+        + schema
+        + " AND table_name = %(t)s AND column_name = 'int_value'",
+        {"t": table},
+    )
+    row = tx.cur.fetchone()
+    return row is not None and str(row[0]).lower() in ("int", "integer")
 
 
 def _check(version: int | None, enable_upgrade_migration: bool, display: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -105,7 +106,25 @@ def _fetch(tx: Tx, kind: TypeKind, rows: Sequence[Any]) -> list[Any]:
     return out
 
 
-def _find_row(tx: Tx, kind: TypeKind, name: str, version: str | None) -> Any:
+def _lock_name(tx: Tx, name: str) -> None:
+    """Serialize writers that may create a type of this name (the Type table has no unique key
+    on names, so without this two processes could both create it; MLMD has that race)."""
+    if tx.dialect == "postgresql":
+        digest = hashlib.sha256(f"lineage-type:{name}".encode()).digest()[:8]
+        tx.cur.execute(
+            "SELECT pg_advisory_xact_lock(%(k)s)", {"k": int.from_bytes(digest, "big", signed=True)}
+        )
+        tx.cur.fetchall()
+    # MySQL: the lookup below is a locking read (FOR UPDATE) with next-key locks on the name
+    # index, so a concurrent creator deadlocks and is retried. SQLite: BEGIN IMMEDIATE already
+    # serializes writers.
+
+
+def _find_row(tx: Tx, kind: TypeKind, name: str, version: str | None, lock: bool = False) -> Any:
+    if lock:
+        _lock_name(tx, name)
+    if tx.dialect == "mysql" and lock:
+        return _find_row_for_update(tx, kind, name, version)
     if version:
         sql = tx.backend.sql(
             "type_by_name_version",
@@ -125,6 +144,25 @@ def _find_row(tx: Tx, kind: TypeKind, name: str, version: str | None) -> Any:
         ),
     )
     return tx.run(sql, {"name": name, "kind": kind.code}).fetchone()
+
+
+def _find_row_for_update(tx: Tx, kind: TypeKind, name: str, version: str | None) -> Any:
+    def build(t: Any) -> Any:
+        version_test = (
+            t.type.c.version == sa.bindparam("version") if version else t.type.c.version.is_(None)
+        )
+        return (
+            _select_types(t)
+            .where(
+                t.type.c.name == sa.bindparam("name"),
+                version_test,
+                t.type.c.type_kind == sa.bindparam("kind"),
+            )
+            .with_for_update()
+        )
+
+    sql = tx.backend.sql(("type_by_name_for_update", bool(version)), build)
+    return tx.run(sql, {"name": name, "version": version, "kind": kind.code}).fetchone()
 
 
 def get_type(tx: Tx, kind: TypeKind, name: str, version: str | None) -> Any:
@@ -234,7 +272,7 @@ def put_type(tx: Tx, kind: TypeKind, msg: Any, can_add_fields: bool, can_omit_fi
     """Insert a type, or check and evolve the stored one with the same (name, version)."""
     _validate(kind, msg)
     version = msg.version if msg.HasField("version") and msg.version else None
-    row = _find_row(tx, kind, msg.name, version)
+    row = _find_row(tx, kind, msg.name, version, lock=True)
     if row is None:
         return _insert(tx, kind, msg, version)
     stored = _fetch(tx, kind, [row])[0]
@@ -405,4 +443,5 @@ def ensure_simple_types(tx: Tx) -> None:
     for name, code in SIMPLE_TYPES:
         if (name, code) not in present:
             kind = TYPE_KINDS[code]
-            _insert(tx, kind, kind.proto(name=name), None)
+            if _find_row(tx, kind, name, None, lock=True) is None:  # re-checked under the lock
+                _insert(tx, kind, kind.proto(name=name), None)

@@ -59,6 +59,20 @@ def _reuse_artifacts_by_external_id(tx: Tx, artifacts: list[Any]) -> list[Any]:
     return out
 
 
+def _put_artifacts(
+    tx: Tx, artifacts: list[Any], types: TypeInfo, reuse_by_external_id: bool
+) -> list[int]:
+    """Upsert artifacts; with reuse by external id, losing a creation race means retry."""
+    try:
+        return put_nodes(tx, ARTIFACT, artifacts, types=types)
+    except (tx.backend.dbapi.IntegrityError, AlreadyExistsError) as exc:
+        if not reuse_by_external_id or "external_id" not in str(exc):
+            raise
+        # Another writer stored the same external id between our lookup and insert: retry the
+        # whole call, which then finds it and updates it (as MLMD's ABORTED does).
+        raise AbortedError(f"lost a race creating an artifact, retrying: {exc}") from exc
+
+
 def _put_contexts(
     tx: Tx,
     contexts: Sequence[Any],
@@ -126,7 +140,9 @@ def put_execution(
     if reuse_artifact_if_already_exist_by_external_id:
         artifacts = _reuse_artifacts_by_external_id(tx, artifacts)
     present = [a for a in artifacts if a is not None]
-    written = iter(put_nodes(tx, ARTIFACT, present, types=types))
+    written = iter(
+        _put_artifacts(tx, present, types, reuse_artifact_if_already_exist_by_external_id)
+    )
     artifact_ids: list[int | None] = [next(written) if a is not None else None for a in artifacts]
     execution_id = put_nodes(
         tx, EXECUTION, [execution], force_update_time=force_update_time, types=types
@@ -229,7 +245,7 @@ def put_lineage_subgraph(
     arts = list(artifacts)
     if reuse_artifact_if_already_exist_by_external_id:
         arts = _reuse_artifacts_by_external_id(tx, arts)
-    artifact_ids = put_nodes(tx, ARTIFACT, arts, types=types)
+    artifact_ids = _put_artifacts(tx, arts, types, reuse_artifact_if_already_exist_by_external_id)
     execution_ids = put_nodes(tx, EXECUTION, list(executions), types=types)
     link_contexts(
         tx,

@@ -421,3 +421,70 @@ def test_pair_without_artifact_is_not_attributed(store: Any) -> None:
     assert artifact_ids == [-1]
     assert store.get_artifacts_by_context(context_id) == []
     assert [e.id for e in store.get_executions_by_context(context_id)] == [execution_id]
+
+
+def _race(store: Any, fn: Any, threads: int = 4, rounds: int = 5) -> list[BaseException]:
+    failures: list[BaseException] = []
+    for r in range(rounds):
+        barrier = threading.Barrier(threads)
+
+        def run(r: int = r, barrier: threading.Barrier = barrier) -> None:
+            try:
+                barrier.wait()
+                fn(r)
+            except BaseException as exc:  # collected and asserted by the caller
+                failures.append(exc)
+
+        workers = [threading.Thread(target=run) for _ in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    return failures
+
+
+def test_concurrent_creation_of_one_type_makes_one_type(store: Any) -> None:
+    """The Type table has no unique key on names; writers must not create duplicates."""
+    failures = _race(store, lambda r: store.put_context_type(pb.ContextType(name=f"Same{r}")))
+    assert failures == []
+    names = [t.name for t in store.get_context_types()]
+    assert sorted(names) == [f"Same{r}" for r in range(5)]
+
+
+def test_concurrent_reuse_by_external_id_makes_one_artifact(store: Any) -> None:
+    a_type = store.put_artifact_type(pb.ArtifactType(name="D"))
+    x_type = store.put_execution_type(pb.ExecutionType(name="E"))
+
+    def put(r: int) -> None:
+        store.put_execution(
+            pb.Execution(type_id=x_type),
+            [
+                (
+                    pb.Artifact(type_id=a_type, external_id=f"content-{r}"),
+                    pb.Event(type=pb.Event.INPUT),
+                )
+            ],
+            [],
+            reuse_artifact_if_already_exist_by_external_id=True,
+        )
+
+    assert _race(store, put) == []
+    assert sorted(a.external_id for a in store.get_artifacts()) == [
+        f"content-{r}" for r in range(5)
+    ]
+    assert len(store.get_executions()) == 20
+
+
+def test_threads_that_end_release_their_connections(store_url: str) -> None:
+    import gc
+
+    store = lineage.MetadataStore(store_url)
+    try:
+        for _ in range(40):
+            worker = threading.Thread(target=store.get_artifact_types)
+            worker.start()
+            worker.join()
+        gc.collect()
+        assert len(store._backend._held) <= 2  # this thread's, and possibly the shared one
+    finally:
+        store.close()
