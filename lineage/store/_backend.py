@@ -116,6 +116,8 @@ class Backend:
         #: True when int_value is a 32-bit column (a database ml-metadata created on MySQL or
         #: PostgreSQL); set by ``_open.open_schema``.
         self.int32_values = False
+        #: Type info for node validation (see ``_types.load_type_info``); SQLite only.
+        self.type_cache: dict[Any, Any] = {}
         self._utf8_over_latin1 = False
         self._closed = False
         if self.dialect != "sqlite" and target.create_database:
@@ -446,6 +448,17 @@ class Tx:
         text, params = self.backend.compile_adhoc(stmt)
         self.cur.execute(text, params)
         return list(self.cur.fetchall())
+
+    def type_cache_token(self) -> Any:
+        """A token that changes whenever cached type info may be stale (None: don't cache).
+
+        SQLite's ``data_version`` changes when another connection commits; together with this
+        connection's identity it tells whether anything but us could have changed the types.
+        """
+        if self.dialect != "sqlite":
+            return None
+        self.cur.execute("PRAGMA data_version")
+        return (id(self.conn), self.cur.fetchone()[0])
 
     def scalar(self, sql: SQL, params: dict[str, Any] | None = None) -> Any:
         row = self.run(sql, params).fetchone()

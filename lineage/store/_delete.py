@@ -207,6 +207,7 @@ def delete_types(
     from lineage.store._types import get_types_by_id
 
     ids = sorted(set(map(int, type_ids)))
+    tx.backend.type_cache.clear()
     found = {t.id for t in get_types_by_id(tx, kind, ids)}
     missing = [i for i in ids if i not in found]
     if missing:

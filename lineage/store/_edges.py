@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,8 +51,14 @@ def _require(tx: Tx, kind: Kind, ids: Sequence[int], what: str) -> None:
 
 
 # --------------------------------------------------------------------------- events
-def put_events(tx: Tx, events: Sequence[Any], *, check_nodes: bool = True) -> None:
-    """Insert events with their paths (insert only: a duplicate raises AlreadyExistsError)."""
+def put_events(
+    tx: Tx, events: Sequence[Any], *, check_nodes: bool = True, new_executions: Collection[int] = ()
+) -> None:
+    """Insert events with their paths (insert only: a duplicate raises AlreadyExistsError).
+
+    ``new_executions`` are executions created in this transaction: they have no stored events,
+    so the duplicate check skips the database for them.
+    """
     if not events:
         return
     seen: set[tuple[int, int, int]] = set()
@@ -74,7 +80,7 @@ def put_events(tx: Tx, events: Sequence[Any], *, check_nodes: bool = True) -> No
     if check_nodes:
         _require(tx, ARTIFACT, [e.artifact_id for e in events], "Event.artifact_id")
         _require(tx, EXECUTION, [e.execution_id for e in events], "Event.execution_id")
-    _refuse_existing_events(tx, seen)
+    _refuse_existing_events(tx, {k for k in seen if k[1] not in new_executions})
     now = now_ms()
     rows = [
         {
@@ -111,6 +117,8 @@ def put_events(tx: Tx, events: Sequence[Any], *, check_nodes: bool = True) -> No
 
 
 def _refuse_existing_events(tx: Tx, keys: set[tuple[int, int, int]]) -> None:
+    if not keys:
+        return
     executions = sorted({k[1] for k in keys})
     sql = tx.backend.sql(
         "event_keys_by_execution",

@@ -228,9 +228,18 @@ def get_types_by_external_ids(tx: Tx, kind: TypeKind, external_ids: Sequence[str
 
 
 def load_type_info(tx: Tx, type_ids: Sequence[int]) -> dict[int, tuple[int, str, dict[str, int]]]:
-    """For node validation: type id → (type_kind, name, {property: data_type}), one query."""
+    """For node validation: type id → (type_kind, name, {property: data_type}), one query.
+
+    On SQLite the answer is cached per store and reused while ``PRAGMA data_version`` says no
+    other connection committed anything and this store wrote no type (see ``Backend``).
+    """
     if not type_ids:
         return {}
+    wanted = set(type_ids)
+    token = tx.type_cache_token()
+    cache = tx.backend.type_cache
+    if token is not None and cache.get("token") == token and wanted <= cache.keys():
+        return {i: cache[i] for i in wanted}
     sql = tx.backend.sql(
         "type_info",
         lambda t: (
@@ -254,6 +263,11 @@ def load_type_info(tx: Tx, type_ids: Sequence[int]) -> dict[int, tuple[int, str,
         entry = info.setdefault(type_id, (type_kind, name, {}))
         if prop is not None:
             entry[2][prop] = data_type
+    if token is not None:
+        if cache.get("token") != token:
+            cache.clear()
+            cache["token"] = token
+        cache.update(info)
     return info
 
 
@@ -271,6 +285,7 @@ def _validate(kind: TypeKind, msg: Any) -> None:
 def put_type(tx: Tx, kind: TypeKind, msg: Any, can_add_fields: bool, can_omit_fields: bool) -> int:
     """Insert a type, or check and evolve the stored one with the same (name, version)."""
     _validate(kind, msg)
+    tx.backend.type_cache.clear()  # this store changes types: cached type info is stale
     version = msg.version if msg.HasField("version") and msg.version else None
     row = _find_row(tx, kind, msg.name, version, lock=True)
     if row is None:

@@ -183,7 +183,12 @@ def put_execution(
             raise InvalidArgumentError(
                 f"Event.artifact_id: no artifact with id {missing[0]} exists"
             )
-    put_events(tx, events, check_nodes=False)
+    put_events(
+        tx,
+        events,
+        check_nodes=False,
+        new_executions=() if execution.HasField("id") else (execution_id,),
+    )
 
     context_ids = _put_contexts(
         tx,
@@ -274,5 +279,6 @@ def put_lineage_subgraph(
         missing = sorted(set(ids) - existing_ids(tx, kind, ids))
         if missing:
             raise InvalidArgumentError(f"Event.{label}: no {kind.name} with id {missing[0]} exists")
-    put_events(tx, events, check_nodes=False)
+    created = {i for i, e in zip(execution_ids, executions, strict=True) if not e.HasField("id")}
+    put_events(tx, events, check_nodes=False, new_executions=created)
     return execution_ids, artifact_ids, context_ids

@@ -488,3 +488,27 @@ def test_threads_that_end_release_their_connections(store_url: str) -> None:
         assert len(store._backend._held) <= 2  # this thread's, and possibly the shared one
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("backend", FILE_BACKENDS)
+def test_type_changes_by_another_store_are_seen_at_once(backend: str, store_url: str) -> None:
+    """Validation never uses stale type information (SQLite caches it per connection)."""
+    first, second = lineage.MetadataStore(store_url), lineage.MetadataStore(store_url)
+    try:
+        type_id = first.put_artifact_type(pb.ArtifactType(name="T", properties={"a": pb.INT}))
+        first.put_artifacts([pb.Artifact(type_id=type_id, properties={"a": pb.Value(int_value=1)})])
+        second.put_artifact_type(
+            pb.ArtifactType(name="T", properties={"a": pb.INT, "b": pb.STRING}), can_add_fields=True
+        )
+        [new] = first.put_artifacts(
+            [pb.Artifact(type_id=type_id, properties={"b": pb.Value(string_value="x")})]
+        )
+        assert first.get_artifacts_by_id([new])[0].properties["b"].string_value == "x"
+        other = first.put_artifact_type(pb.ArtifactType(name="Gone"))
+        first.put_artifacts([pb.Artifact(type_id=other)])
+        second.delete_artifact_types([other], cascade=True)
+        with pytest.raises(errors.NotFoundError, match=f"Cannot find type for type_id {other}"):
+            first.put_artifacts([pb.Artifact(type_id=other)])
+    finally:
+        first.close()
+        second.close()
