@@ -21,14 +21,27 @@ _EXPORTS: dict[str, str] = {
     "ListOptions": "lineage.store",
     "MetadataStore": "lineage.store",
     "OrderByField": "lineage.store",
+    "audit": "lineage.report",
+    "common_ancestors": "lineage.graph",
     "compare": "lineage.track",
     "component": "lineage.track",
     "diagram": "lineage.render",
+    "diff": "lineage.graph",
     "downgrade_schema": "lineage.store",
+    "downstream": "lineage.graph",
+    "erasure": "lineage.erasure",
     "errors": "lineage.errors",
+    "gdpr_report": "lineage.report",
+    "graph": "lineage.graph",
+    "impact": "lineage.graph",
+    "path": "lineage.graph",
     "proto": "lineage.proto",
+    "provenance": "lineage.graph",
     "render": "lineage.render",
+    "report": "lineage.report",
     "run": "lineage.track",
+    "upstream": "lineage.graph",
+    "verify_report": "lineage.report",
 }
 
 __all__ = [
@@ -36,19 +49,37 @@ __all__ = [
     "MetadataStore",
     "OrderByField",
     "__version__",
+    "audit",
+    "common_ancestors",
     "compare",
     "component",
     "diagram",
+    "diff",
     "downgrade_schema",
+    "downstream",
+    "erasure",
     "errors",
+    "gdpr_report",
+    "graph",
+    "impact",
+    "path",
     "proto",
+    "provenance",
     "render",
+    "report",
     "run",
+    "upstream",
+    "verify_report",
 ]
 
 if TYPE_CHECKING:
-    from lineage import errors, proto, render
+    from lineage import erasure, errors, graph, proto, render, report
+    from lineage.graph import common_ancestors, downstream, path, upstream
+    from lineage.graph.diff import diff
+    from lineage.graph.impact import impact
+    from lineage.graph.provenance import provenance
     from lineage.render import diagram
+    from lineage.report import audit, gdpr_report, verify_report
     from lineage.store import ListOptions, MetadataStore, OrderByField, downgrade_schema
     from lineage.track import compare, component, run
 
