@@ -66,7 +66,8 @@ typecheck: $(BIN)/.installed
 
 # Unit, SQLite, MariaDB and PostgreSQL tests on the newest protobuf (no ml-metadata installed).
 test-unit: $(BIN)/.installed graphviz
-	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not compat and not slow" --ignore=tests/compat tests
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not compat and not slow" --ignore=tests/compat \
+		--doctest-modules tests lineage
 
 # The compatibility tests need the real ml-metadata (protobuf 4.25) in the same process.
 test-compat: $(MLMD_BIN)/.installed

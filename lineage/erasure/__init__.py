@@ -18,6 +18,6 @@ sha256 of what was removed from each node) and returns it as a :class:`Receipt` 
 from __future__ import annotations
 
 from lineage.erasure._apply import Receipt, apply
-from lineage.erasure._plan import Action, Plan, Target, plan
+from lineage.erasure._plan import Action, Plan, Target, plan, target_artifacts
 
-__all__ = ["Action", "Plan", "Receipt", "Target", "apply", "plan"]
+__all__ = ["Action", "Plan", "Receipt", "Target", "apply", "plan", "target_artifacts"]

@@ -215,10 +215,23 @@ def apply(
         }
 
     with store.transaction():
+        # Other people's subject tags stay on a tombstone, so their own requests still find it.
+        keep = {
+            a.id: [
+                n
+                for n in a.custom_properties
+                if n.startswith(cv.SUBJECT_PREFIX)
+                and n[len(cv.SUBJECT_PREFIX) :] not in plan.subjects
+            ]
+            for a in store.get_artifacts_by_id(_ids(tomb))
+        }
         removed = {
             f"artifact:{i}": d
             for i, d in store.tombstone_artifacts(
-                _ids(tomb), scrub_names=_ids(scrub_artifacts), marker=marker("tombstoned")
+                _ids(tomb),
+                scrub_names=_ids(scrub_artifacts),
+                marker=marker("tombstoned"),
+                keep=keep,
             ).items()
         }
         if gone:

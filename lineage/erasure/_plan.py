@@ -27,7 +27,7 @@ from lineage.query import (
     StringLiteral,
 )
 
-__all__ = ["Action", "Plan", "Target", "node_state", "plan"]
+__all__ = ["Action", "Plan", "Target", "node_state", "plan", "target_artifacts"]
 
 #: What happens to each kind of node reached downstream of erased data.
 DERIVED_ACTIONS = {
@@ -231,7 +231,8 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _target_artifacts(store: Any, target: Target) -> list[int]:
+def target_artifacts(store: Any, target: Target) -> list[int]:
+    """The artifact ids a target names (what an erasure of it would start from)."""
     if target.kind == "artifacts":
         values = target.value if isinstance(target.value, (list, tuple)) else [target.value]
         artifacts, executions = resolve_nodes(store, list(values))
@@ -290,7 +291,7 @@ def plan(
     parsed = [Target.parse(t) if isinstance(t, str) else t for t in items]
     seeds: list[int] = []
     for target in parsed:
-        seeds.extend(_target_artifacts(store, target))
+        seeds.extend(target_artifacts(store, target))
     seeds = sorted(set(seeds))
     if not seeds:
         raise NotFoundError(

@@ -234,9 +234,9 @@ def _target(target: Any) -> Target:
 
 def _seeds(store: Any, target: Target) -> list[int]:
     # The erasure planner's reading of a target, so a report covers what an erasure would.
-    from lineage.erasure._plan import _target_artifacts
+    from lineage.erasure import target_artifacts
 
-    return sorted(set(_target_artifacts(store, target)))
+    return sorted(set(target_artifacts(store, target)))
 
 
 def gdpr_report(store: Any, target: Any) -> GdprReport:

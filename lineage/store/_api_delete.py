@@ -91,12 +91,14 @@ class DeleteMethods(StoreBase):
         *,
         scrub_names: Iterable[int] = (),
         marker: Mapping[str, Any] | None = None,
+        keep: Mapping[int, Iterable[str]] | None = None,
     ) -> dict[int, str]:
         """Erase what identifies artifacts but keep them (and their events) in the graph.
 
         The URI becomes '', the external id and all properties go, the state becomes DELETED;
         names go for the ids in ``scrub_names``; ``marker`` custom properties (name →
-        ``ml_metadata.Value``) are written instead. On SQLite the rows are rewritten with
+        ``ml_metadata.Value``) are written instead; ``keep`` (artifact id → custom property
+        names) keeps some properties as they are. On SQLite the rows are rewritten with
         ``secure_delete`` on; call :meth:`compact` afterwards to clear the WAL and free pages.
 
         Returns:
@@ -105,7 +107,10 @@ class DeleteMethods(StoreBase):
         ids = as_ints(artifact_ids, "artifact_ids")
         names = set(as_ints(scrub_names, "scrub_names"))
         values = dict(marker or {})
-        return self._write(lambda tx: tombstone(tx, ids, scrub_names=names, marker=values))
+        kept = {int(k): [str(n) for n in v] for k, v in (keep or {}).items()}
+        return self._write(
+            lambda tx: tombstone(tx, ids, scrub_names=names, marker=values, keep=kept)
+        )
 
     def clear_names(self, *, executions: Iterable[int] = (), contexts: Iterable[int] = ()) -> None:
         """Remove names that identify people (executions: none; contexts: ``erased-<id>``).

@@ -46,6 +46,7 @@ def tombstone(
     *,
     scrub_names: Collection[int],
     marker: Mapping[str, Any],
+    keep: Mapping[int, Collection[str]] | None = None,
 ) -> dict[int, str]:
     """Tombstone artifacts in the caller's transaction; return artifact id → digest of what went.
 
@@ -54,6 +55,8 @@ def tombstone(
         artifact_ids: The artifacts to tombstone.
         scrub_names: The ids among them whose names are removed too.
         marker: Custom properties (name → ``ml_metadata.Value``) written on each tombstone.
+        keep: Artifact id → names of custom properties to keep as they are (e.g. the data
+            subject tags of other people, so their own requests still find the node).
 
     Raises:
         NotFoundError: An id names no artifact.
@@ -110,11 +113,14 @@ def tombstone(
         (name, True): encode_value(value, tx.dialect, f"marker['{name}']", tx.backend.int32_values)
         for name, value in marker.items()
     }
-    _insert_props(
-        tx,
-        ARTIFACT,
-        [_Row(id=i, type_id=stored[i].type_id, columns={}, props=dict(encoded)) for i in ids],
-    )
+    rows = []
+    for i in ids:
+        props = dict(encoded)
+        for name in (keep or {}).get(i, ()):
+            if (name, True) in stored[i].props:
+                props[(name, True)] = stored[i].props[(name, True)]
+        rows.append(_Row(id=i, type_id=stored[i].type_id, columns={}, props=props))
+    _insert_props(tx, ARTIFACT, rows)
     return digests
 
 

@@ -262,3 +262,16 @@ def test_erased_strings_are_gone_from_the_sqlite_files(tmp_path: Path) -> None:
     ):
         assert erased not in data, erased
     assert b"bob@jam.example" in data  # the other person's data is still there
+
+
+def test_other_subjects_keep_their_tags_on_a_shared_tombstone(store: Any) -> None:
+    p = record(store)
+    [alice] = store.get_artifacts_by_id([p.alice])
+    alice.custom_properties[cv.SUBJECT_PREFIX + "carol"].bool_value = True  # carol is in it too
+    store.put_artifacts([alice])
+    erasure.apply(store, erasure.plan(store, Target.subject("alice-liddell"), reason="r"))
+    [tomb] = store.get_artifacts_by_id([p.alice])
+    assert cv.SUBJECT_PREFIX + "alice-liddell" not in tomb.custom_properties
+    assert tomb.custom_properties[cv.SUBJECT_PREFIX + "carol"].bool_value
+    later = erasure.plan(store, Target.subject("carol"), reason="carol's request")
+    assert later.by_action("tombstone")[0].key == f"artifact:{p.alice}"
