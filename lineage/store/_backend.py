@@ -14,6 +14,7 @@ also the single place where driver exceptions become :mod:`lineage.errors`, alwa
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import threading
@@ -44,6 +45,12 @@ __all__ = ["SQL", "Backend", "Tx"]
 SQLITE_BUSY_TIMEOUT_S = 60.0
 #: Largest number of values bound in one IN (...) list or one multi-row INSERT.
 CHUNK = 500
+#: Most one-off statements (e.g. lineage start filters) kept compiled per store.
+ADHOC_CACHE = 1024
+#: Values per statement in ``rows_chunked`` on MySQL/PostgreSQL (placeholder limit 65,535).
+CHUNK_SERVER = 5_000
+#: On SQLite, integer lists longer than this are bound as one JSON array (``json_each``).
+JSON_LIST_MIN = 32
 
 _POSTCOMPILE = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
 _DB_NAME = re.compile(r"^[A-Za-z0-9_$\-]{1,64}$")
@@ -98,6 +105,11 @@ class _Held:
         self.close()
 
 
+def _json_list(values: Sequence[Any]) -> bool:
+    """Whether SQLite binds this list as one JSON array: long lists of plain integers only."""
+    return len(values) > JSON_LIST_MIN and all(type(v) is int for v in values)
+
+
 class Backend:
     """One database: its engine, table models, statement cache and per-thread connections."""
 
@@ -107,6 +119,7 @@ class Backend:
         self.tables: Tables = build_tables(self.dialect)
         self._compiler = _compile_dialect(self.dialect)
         self._cache: dict[Any, SQL] = {}
+        self.adhoc_cache: dict[Any, tuple[str, dict[str, Any]]] = {}
         self._local = threading.local()
         self._lock = threading.RLock()
         # Connections are held per thread; a thread's connection closes when the thread ends
@@ -320,6 +333,14 @@ class Backend:
             values = list(out.pop(name))
             if not values:
                 raise ValueError(f"empty list for parameter {name}")  # callers guard this
+            if self.dialect == "sqlite" and _json_list(values):
+                # One JSON array parameter instead of a placeholder per value: no per-value
+                # rendering, no variable limit, and the statement text stays the same.
+                out[name] = json.dumps(values)
+                text = text.replace(
+                    f"__[POSTCOMPILE_{name}]", f"SELECT value FROM json_each(:{name})"
+                )
+                continue
             names = [f"{name}_{i}" for i in range(len(values))]
             out.update(zip(names, values, strict=True))
             text = text.replace(
@@ -432,8 +453,14 @@ class Tx:
         """Execute once per chunk of ``values`` bound to the list parameter ``name``."""
         out: list[Any] = []
         base = dict(params or {})
-        for start in range(0, len(values), CHUNK):
-            base[name] = values[start : start + CHUNK]
+        if self.dialect != "sqlite":
+            size = CHUNK_SERVER
+        elif _json_list(values):
+            size = len(values)  # one JSON array parameter: no variable limit
+        else:
+            size = CHUNK
+        for start in range(0, len(values), size):
+            base[name] = values[start : start + size]
             out.extend(self.run(sql, base).fetchall())
         return out
 
@@ -447,6 +474,21 @@ class Tx:
         """Compile and run a one-off statement; return all rows."""
         text, params = self.backend.compile_adhoc(stmt)
         self.cur.execute(text, params)
+        return list(self.cur.fetchall())
+
+    def adhoc_cached(self, key: Any, build: Callable[[], Any]) -> list[Any]:
+        """Like ``adhoc`` for a statement that ``key`` fully determines, bound values included.
+
+        The compiled text and values are kept (up to ``ADHOC_CACHE`` keys), so repeating a query
+        such as a ``get_lineage_subgraph`` start filter skips SQLAlchemy's compiler.
+        """
+        cache = self.backend.adhoc_cache
+        found = cache.get(key)
+        if found is None:
+            found = self.backend.compile_adhoc(build())
+            if len(cache) < ADHOC_CACHE:
+                cache[key] = found
+        self.cur.execute(*found)
         return list(self.cur.fetchall())
 
     def type_cache_token(self) -> Any:

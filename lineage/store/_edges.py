@@ -21,6 +21,7 @@ __all__ = [
     "get_contexts_of",
     "get_events",
     "get_parent_contexts",
+    "path_rows",
     "put_attributions_and_associations",
     "put_events",
     "put_parent_contexts",
@@ -168,7 +169,7 @@ def events_from_rows(tx: Tx, rows: Sequence[Any]) -> list[Any]:
             event.milliseconds_since_epoch = ms
         events[event_id] = event
         out.append(event)
-    for event_id, is_index, index, key in _path_rows(tx, list(events)):
+    for event_id, is_index, index, key in path_rows(tx, list(events)):
         step = events[event_id].path.steps.add()
         if is_index:
             step.index = int(index)
@@ -177,7 +178,7 @@ def events_from_rows(tx: Tx, rows: Sequence[Any]) -> list[Any]:
     return out
 
 
-def _path_rows(tx: Tx, event_ids: list[int]) -> list[Any]:
+def path_rows(tx: Tx, event_ids: list[int]) -> list[Any]:
     """EventPath rows in insertion order per event (the table has no ordinal column)."""
     dialect = tx.dialect
 

@@ -33,6 +33,7 @@ __all__ = [
     "get_nodes_by_type",
     "get_node_by_type_and_name",
     "node_select",
+    "props_sql",
     "put_nodes",
     "read_nodes",
 ]
@@ -59,7 +60,7 @@ def node_select(t: Any, kind: Kind) -> sa.Select[Any]:
     return sa.select(*cols).join_from(node, t.type, t.type.c.id == node.c.type_id)
 
 
-def _props_sql(tx: Tx, kind: Kind) -> Any:
+def props_sql(tx: Tx, kind: Kind) -> Any:
     def build(t: Any) -> Any:
         p = kind.prop_table(t)
         owner = p.c[kind.owner]
@@ -101,7 +102,7 @@ def read_nodes(tx: Tx, kind: Kind, rows: Sequence[Any]) -> list[Any]:
         out.append(msg)
     ids = list(messages)
     for owner, name, is_custom, iv, dv, sv, pv, bv in tx.rows_chunked(
-        _props_sql(tx, kind), "ids", ids
+        props_sql(tx, kind), "ids", ids
     ):
         msg = messages[owner]
         target = msg.custom_properties[name] if is_custom else msg.properties[name]
@@ -277,7 +278,7 @@ def _load_stored(tx: Tx, kind: Kind, ids: Sequence[int]) -> dict[int, _Row]:
             cols[c] = row[4 + i]
         stored[row[0]] = _Row(id=row[0], type_id=row[1], columns=cols)
     if stored:
-        p_sql = _props_sql(tx, kind)
+        p_sql = props_sql(tx, kind)
         for owner, name, is_custom, iv, dv, sv, pv, bv in tx.rows_chunked(
             p_sql, "ids", list(stored)
         ):

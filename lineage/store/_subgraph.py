@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from lineage.errors import InvalidArgumentError, NotFoundError
 from lineage.proto import metadata_store_pb2 as pb
 from lineage.store._backend import Tx
-from lineage.store._edges import events_from_rows
-from lineage.store._kinds import ARTIFACT, CONTEXT, EXECUTION
-from lineage.store._nodes import get_nodes_by_ids
+from lineage.store._edges import path_rows
+from lineage.store._kinds import ARTIFACT, CONTEXT, EXECUTION, Kind
+from lineage.store._nodes import node_select, props_sql
 from lineage.store._traverse import BOTH, DOWNSTREAM, UPSTREAM, Traversal, traverse
 from lineage.store._types import get_types_by_id
+from lineage.store._wire import NodeEncoder, event_bytes, link_bytes, repeated
 
 __all__ = ["FIELDS", "assemble", "lineage_subgraph"]
 
@@ -58,7 +59,12 @@ def lineage_subgraph(tx: Tx, options: Any, paths: Sequence[str]) -> Any:
                 f"max_num_hops cannot be negative: max_num_hops = {max_hops}"
             )
     kind_name = "artifact" if which == "starting_artifacts" else "execution"
-    start = [int(r[0]) for r in tx.adhoc(_ids_matching(tx, kind_name, query))]
+    start = [
+        int(r[0])
+        for r in tx.adhoc_cached(
+            ("lineage_start", kind_name, query), lambda: _ids_matching(tx, kind_name, query)
+        )
+    ]
     if not start:
         raise NotFoundError("Cannot find qualified nodes to start the traversal.")
     ending_a = ending_x = None
@@ -76,58 +82,99 @@ def lineage_subgraph(tx: Tx, options: Any, paths: Sequence[str]) -> Any:
         ending_executions=ending_x,
         include_ending_artifacts=options.ending_artifacts.include_ending_nodes,
         include_ending_executions=options.ending_executions.include_ending_nodes,
+        distances=False,
     )
     return assemble(tx, walk, paths)
 
 
+def _node_rows(tx: Tx, kind: Kind, ids: list[int]) -> tuple[list[Any], list[Any]]:
+    """``node_select`` rows (id order) and property rows of these nodes."""
+    if not ids:
+        return [], []
+
+    def build(t: Any) -> Any:
+        node = kind.table(t)
+        return (
+            node_select(t, kind)
+            .where(node.c.id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(node.c.id)
+        )
+
+    rows = tx.rows_chunked(tx.backend.sql(("nodes_by_id", kind.name), build), "ids", ids)
+    props = tx.rows_chunked(props_sql(tx, kind), "ids", ids)
+    return rows, props
+
+
+_ENCODERS: dict[str, NodeEncoder] = {}
+
+
+def _encoder(kind: Kind) -> NodeEncoder:
+    found = _ENCODERS.get(kind.name)
+    if found is None:
+        found = _ENCODERS[kind.name] = NodeEncoder(kind)
+    return found
+
+
 def assemble(tx: Tx, walk: Traversal, paths: Sequence[str]) -> Any:
-    """Hydrate a walk into a ``LineageGraph`` with the fields in ``paths`` (all when empty)."""
+    """Hydrate a walk into a ``LineageGraph`` with the fields in ``paths`` (all when empty).
+
+    The repeated node, event and link fields are written as protobuf wire format and parsed in
+    one call (``_wire``); types are few and added as messages.
+    """
     wanted = set(paths) if paths else set(FIELDS)
-    graph = pb.LineageGraph()
     artifact_ids = sorted(walk.artifacts)
     execution_ids = sorted(walk.executions)
-    artifacts: list[Any] = []
-    executions: list[Any] = []
-    if wanted & {"artifacts", "artifact_types"}:
-        artifacts = get_nodes_by_ids(tx, ARTIFACT, artifact_ids)
-        if "artifacts" in wanted:
-            graph.artifacts.extend(artifacts)
-        if "artifact_types" in wanted:
-            graph.artifact_types.extend(
-                get_types_by_id(tx, ARTIFACT.types, sorted({a.type_id for a in artifacts}))
-            )
-    if wanted & {"executions", "execution_types"}:
-        executions = get_nodes_by_ids(tx, EXECUTION, execution_ids)
-        if "executions" in wanted:
-            graph.executions.extend(executions)
-        if "execution_types" in wanted:
-            graph.execution_types.extend(
-                get_types_by_id(tx, EXECUTION.types, sorted({e.type_id for e in executions}))
-            )
+    chunks: list[bytes] = []
+    type_lists: list[tuple[str, Any, list[int]]] = []
+    for kind, ids, field, types_field in (
+        (ARTIFACT, artifact_ids, "artifacts", "artifact_types"),
+        (EXECUTION, execution_ids, "executions", "execution_types"),
+    ):
+        if wanted & {field, types_field}:
+            rows, props = _node_rows(tx, kind, ids)
+            if field in wanted:
+                chunks.append(repeated(field, _encoder(kind).encode(rows, props)))
+            if types_field in wanted:
+                type_lists.append((types_field, kind.types, sorted({int(r[1]) for r in rows})))
+    attributions: list[tuple[int, int]] = []
+    associations: list[tuple[int, int]] = []
+    if wanted & {"contexts", "context_types", "attributions"}:
+        attributions = _links(tx, "attribution", "artifact_id", artifact_ids)
+    if wanted & {"contexts", "context_types", "associations"}:
+        associations = _links(tx, "association", "execution_id", execution_ids)
     if wanted & {"contexts", "context_types"}:
-        contexts = get_nodes_by_ids(tx, CONTEXT, _context_ids(tx, artifact_ids, execution_ids))
+        context_ids = sorted({c for c, _ in attributions} | {c for c, _ in associations})
+        rows, props = _node_rows(tx, CONTEXT, context_ids)
         if "contexts" in wanted:
-            graph.contexts.extend(contexts)
+            chunks.append(repeated("contexts", _encoder(CONTEXT).encode(rows, props)))
         if "context_types" in wanted:
-            graph.context_types.extend(
-                get_types_by_id(tx, CONTEXT.types, sorted({c.type_id for c in contexts}))
-            )
+            type_lists.append(("context_types", CONTEXT.types, sorted({int(r[1]) for r in rows})))
     if "events" in wanted and walk.events:
         rows = [
             (eid, a, x, etype, ms)
             for a, x, etype, ms, eid in sorted(walk.events, key=lambda e: e[4])
         ]
-        graph.events.extend(events_from_rows(tx, rows))
+        chunks.append(repeated("events", event_bytes(rows, path_rows(tx, [r[0] for r in rows]))))
     if "attributions" in wanted:
-        for context_id, artifact_id in _links(tx, "attribution", "artifact_id", artifact_ids):
-            graph.attributions.add(artifact_id=artifact_id, context_id=context_id)
+        chunks.append(
+            repeated("attributions", link_bytes(pb.Attribution, "artifact_id", attributions))
+        )
     if "associations" in wanted:
-        for context_id, execution_id in _links(tx, "association", "execution_id", execution_ids):
-            graph.associations.add(execution_id=execution_id, context_id=context_id)
+        chunks.append(
+            repeated("associations", link_bytes(pb.Association, "execution_id", associations))
+        )
+    graph = pb.LineageGraph.FromString(b"".join(chunks))
+    for types_field, type_kind, type_ids in type_lists:
+        getattr(graph, types_field).extend(get_types_by_id(tx, type_kind, type_ids))
     return graph
 
 
 def _links(tx: Tx, table: str, column: str, ids: list[int]) -> list[tuple[int, int]]:
+    """(context_id, node_id) links of these nodes, in link id order.
+
+    MLMD's schema has no index on Attribution.artifact_id / Association.execution_id, so every
+    statement scans the table; ``rows_chunked`` keeps the statements few (one on SQLite).
+    """
     if not ids:
         return []
     sql = tx.backend.sql(
@@ -139,9 +186,3 @@ def _links(tx: Tx, table: str, column: str, ids: list[int]) -> list[tuple[int, i
         ),
     )
     return [(int(c), int(n)) for c, n in tx.rows_chunked(sql, "ids", ids)]
-
-
-def _context_ids(tx: Tx, artifact_ids: list[int], execution_ids: list[int]) -> list[int]:
-    found = {c for c, _ in _links(tx, "attribution", "artifact_id", artifact_ids)}
-    found.update(c for c, _ in _links(tx, "association", "execution_id", execution_ids))
-    return sorted(found)

@@ -159,14 +159,16 @@ def _statement(
     expand_a = [_not_in(reached_a.c.id, ending_a), _types_in(e3.c.type, from_a), time_ok(e3)]
     if limited:
         expand_a.append(reached_a.c.depth < sa.bindparam("max_hops"))
+    # Group by an expression, not the bare column: otherwise SQLite's planner prefers scanning
+    # all of Event in idx_event_execution_id order (to skip a sort) over probing the reached
+    # artifacts, an O(|Event|) plan.
+    x_id = e3.c.execution_id + _lit(0)
     reached_x = (
-        sa.select(
-            e3.c.execution_id.label("id"), (sa.func.min(reached_a.c.depth) + _lit(1)).label("depth")
-        )
+        sa.select(x_id.label("id"), (sa.func.min(reached_a.c.depth) + _lit(1)).label("depth"))
         .select_from(reached_a)
         .join(e3, e3.c.artifact_id == reached_a.c.id)
         .where(*expand_a)
-        .group_by(e3.c.execution_id)
+        .group_by(x_id)
         .cte("reached_x")
     )
     null = sa.cast(sa.null(), sa.BigInteger())
@@ -249,6 +251,7 @@ def traverse(
     include_ending_executions: bool = False,
     as_of: int | None = None,
     with_events: bool = True,
+    distances: bool = True,
 ) -> Traversal:
     """Walk the lineage graph from the start nodes (see the module docstring).
 
@@ -264,6 +267,8 @@ def traverse(
         include_ending_executions: Return the ending executions reached (and their events).
         as_of: Only events recorded at or before this time (ms since the epoch) are crossed.
         with_events: Also return the events crossed (and hop distances on unlimited walks).
+        distances: Compute hop distances on unlimited walks (a breadth-first pass in Python);
+            False leaves them 0 (``get_lineage_subgraph`` does not return them).
     """
     limited = max_hops is not None
     hops = int(max_hops) if max_hops is not None else 0
@@ -354,7 +359,7 @@ def traverse(
         directional=direction != BOTH,
         limited=limited,
     )
-    if not limited and with_events:
+    if not limited and with_events and distances:
         _hop_distances(result, start_a, start_x, direction)
     return result
 
