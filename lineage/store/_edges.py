@@ -157,24 +157,34 @@ def get_events(tx: Tx, by: str, ids: Sequence[int]) -> list[Any]:
     return events_from_rows(tx, rows)
 
 
-def events_from_rows(tx: Tx, rows: Sequence[Any]) -> list[Any]:
-    """Build Event protos from (id, artifact_id, execution_id, type, ms) rows, adding paths."""
+def events_from_rows(tx: Tx, rows: Sequence[Any], make: Any = pb.Event) -> list[Any]:
+    """Build Event protos from (id, artifact_id, execution_id, type, ms) rows, adding paths.
+
+    ``make`` creates one message from keyword arguments (the class, or a repeated field's
+    ``add`` to build in place).
+    """
     if not rows:
         return []
     events: dict[int, Any] = {}
     out = []
     for event_id, artifact_id, execution_id, etype, ms in rows:
-        event = pb.Event(artifact_id=artifact_id, execution_id=execution_id, type=etype)
-        if ms is not None:
-            event.milliseconds_since_epoch = ms
+        if ms is None:
+            event = make(artifact_id=artifact_id, execution_id=execution_id, type=etype)
+        else:
+            event = make(
+                artifact_id=artifact_id,
+                execution_id=execution_id,
+                type=etype,
+                milliseconds_since_epoch=ms,
+            )
         events[event_id] = event
         out.append(event)
     for event_id, is_index, index, key in path_rows(tx, list(events)):
-        step = events[event_id].path.steps.add()
+        add = events[event_id].path.steps.add
         if is_index:
-            step.index = int(index)
+            add(index=int(index))
         else:
-            step.key = key if key is not None else ""
+            add(key=key if key is not None else "")
     return out
 
 

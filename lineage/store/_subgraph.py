@@ -10,12 +10,11 @@ import sqlalchemy as sa
 from lineage.errors import InvalidArgumentError, NotFoundError
 from lineage.proto import metadata_store_pb2 as pb
 from lineage.store._backend import Tx
-from lineage.store._edges import path_rows
+from lineage.store._edges import events_from_rows
 from lineage.store._kinds import ARTIFACT, CONTEXT, EXECUTION, Kind
-from lineage.store._nodes import node_select, props_sql
+from lineage.store._nodes import build_nodes, node_select, props_sql
 from lineage.store._traverse import BOTH, DOWNSTREAM, UPSTREAM, Traversal, traverse
 from lineage.store._types import get_types_by_id
-from lineage.store._wire import NodeEncoder, event_bytes, link_bytes, repeated
 
 __all__ = ["FIELDS", "assemble", "lineage_subgraph"]
 
@@ -87,8 +86,8 @@ def lineage_subgraph(tx: Tx, options: Any, paths: Sequence[str]) -> Any:
     return assemble(tx, walk, paths)
 
 
-def _node_rows(tx: Tx, kind: Kind, ids: list[int]) -> tuple[list[Any], list[Any]]:
-    """``node_select`` rows (id order) and property rows of these nodes."""
+def _node_rows(tx: Tx, kind: Kind, ids: list[int], with_props: bool) -> tuple[list[Any], list[Any]]:
+    """``node_select`` rows (id order) and, when asked, the property rows of these nodes."""
     if not ids:
         return [], []
 
@@ -101,41 +100,30 @@ def _node_rows(tx: Tx, kind: Kind, ids: list[int]) -> tuple[list[Any], list[Any]
         )
 
     rows = tx.rows_chunked(tx.backend.sql(("nodes_by_id", kind.name), build), "ids", ids)
-    props = tx.rows_chunked(props_sql(tx, kind), "ids", ids)
+    props = tx.rows_chunked(props_sql(tx, kind), "ids", ids) if with_props else []
     return rows, props
-
-
-_ENCODERS: dict[str, NodeEncoder] = {}
-
-
-def _encoder(kind: Kind) -> NodeEncoder:
-    found = _ENCODERS.get(kind.name)
-    if found is None:
-        found = _ENCODERS[kind.name] = NodeEncoder(kind)
-    return found
 
 
 def assemble(tx: Tx, walk: Traversal, paths: Sequence[str]) -> Any:
     """Hydrate a walk into a ``LineageGraph`` with the fields in ``paths`` (all when empty).
 
-    The repeated node, event and link fields are written as protobuf wire format and parsed in
-    one call (``_wire``); types are few and added as messages.
+    Every message is created in place in its repeated field (``add`` with keyword arguments),
+    never built apart and copied in.
     """
     wanted = set(paths) if paths else set(FIELDS)
+    graph = pb.LineageGraph()
     artifact_ids = sorted(walk.artifacts)
     execution_ids = sorted(walk.executions)
-    chunks: list[bytes] = []
-    type_lists: list[tuple[str, Any, list[int]]] = []
     for kind, ids, field, types_field in (
         (ARTIFACT, artifact_ids, "artifacts", "artifact_types"),
         (EXECUTION, execution_ids, "executions", "execution_types"),
     ):
         if wanted & {field, types_field}:
-            rows, props = _node_rows(tx, kind, ids)
+            rows, props = _node_rows(tx, kind, ids, field in wanted)
             if field in wanted:
-                chunks.append(repeated(field, _encoder(kind).encode(rows, props)))
+                build_nodes(kind, rows, props, getattr(graph, field).add)
             if types_field in wanted:
-                type_lists.append((types_field, kind.types, sorted({int(r[1]) for r in rows})))
+                _add_types(tx, graph, types_field, kind, rows)
     attributions: list[tuple[int, int]] = []
     associations: list[tuple[int, int]] = []
     if wanted & {"contexts", "context_types", "attributions"}:
@@ -144,29 +132,31 @@ def assemble(tx: Tx, walk: Traversal, paths: Sequence[str]) -> Any:
         associations = _links(tx, "association", "execution_id", execution_ids)
     if wanted & {"contexts", "context_types"}:
         context_ids = sorted({c for c, _ in attributions} | {c for c, _ in associations})
-        rows, props = _node_rows(tx, CONTEXT, context_ids)
+        rows, props = _node_rows(tx, CONTEXT, context_ids, "contexts" in wanted)
         if "contexts" in wanted:
-            chunks.append(repeated("contexts", _encoder(CONTEXT).encode(rows, props)))
+            build_nodes(CONTEXT, rows, props, graph.contexts.add)
         if "context_types" in wanted:
-            type_lists.append(("context_types", CONTEXT.types, sorted({int(r[1]) for r in rows})))
+            _add_types(tx, graph, "context_types", CONTEXT, rows)
     if "events" in wanted and walk.events:
         rows = [
             (eid, a, x, etype, ms)
             for a, x, etype, ms, eid in sorted(walk.events, key=lambda e: e[4])
         ]
-        chunks.append(repeated("events", event_bytes(rows, path_rows(tx, [r[0] for r in rows]))))
+        events_from_rows(tx, rows, graph.events.add)
     if "attributions" in wanted:
-        chunks.append(
-            repeated("attributions", link_bytes(pb.Attribution, "artifact_id", attributions))
-        )
+        add = graph.attributions.add
+        for context_id, artifact_id in attributions:
+            add(artifact_id=artifact_id, context_id=context_id)
     if "associations" in wanted:
-        chunks.append(
-            repeated("associations", link_bytes(pb.Association, "execution_id", associations))
-        )
-    graph = pb.LineageGraph.FromString(b"".join(chunks))
-    for types_field, type_kind, type_ids in type_lists:
-        getattr(graph, types_field).extend(get_types_by_id(tx, type_kind, type_ids))
+        add_association = graph.associations.add
+        for context_id, execution_id in associations:
+            add_association(execution_id=execution_id, context_id=context_id)
     return graph
+
+
+def _add_types(tx: Tx, graph: Any, field: str, kind: Kind, rows: Sequence[Any]) -> None:
+    type_ids = sorted({int(r[1]) for r in rows})
+    getattr(graph, field).extend(get_types_by_id(tx, kind.types, type_ids))
 
 
 def _links(tx: Tx, table: str, column: str, ids: list[int]) -> list[tuple[int, int]]:
