@@ -23,6 +23,7 @@ from google.protobuf import any_pb2, struct_pb2
 from google.protobuf.message import DecodeError
 
 from lineage.errors import InvalidArgumentError
+from lineage.store._limits import check_bytes, check_string, check_struct_depth
 
 __all__ = [
     "STRUCT_PREFIX",
@@ -106,16 +107,21 @@ def encode_value(value: Any, dialect: str, where: str, int32: bool = False) -> E
             )
         return (None, number, None, None, None)
     if which == "string_value":
+        check_string(value.string_value, where, dialect)
         return (None, None, value.string_value, None, None)
     if which == "bool_value":
         return (None, None, None, None, bool(value.bool_value))
     if which == "struct_value":
+        check_struct_depth(value.struct_value, where)
         payload = base64.b64encode(value.struct_value.SerializeToString(deterministic=True))
-        return (None, None, STRUCT_PREFIX + payload.decode("ascii"), None, None)
+        text = STRUCT_PREFIX + payload.decode("ascii")
+        check_string(text, where, dialect)
+        return (None, None, text, None, None)
     if which == "proto_value":
         if not value.proto_value.type_url:
             raise InvalidArgumentError(f"{where}: proto_value has an empty type_url")
         raw = value.proto_value.SerializeToString(deterministic=True)
+        check_bytes(len(raw), where, dialect)
         if dialect == "postgresql":
             return (None, None, None, raw, None)
         if dialect == "mysql":

@@ -25,6 +25,7 @@ from lineage.store._convert import (
     value_kind,
 )
 from lineage.store._kinds import Kind
+from lineage.store._limits import check_nodes, check_property_name
 from lineage.store._types import load_type_info
 
 __all__ = [
@@ -373,6 +374,7 @@ def put_nodes(
     """
     if not messages:
         return []
+    check_nodes(kind.title, messages, tx.dialect, tx.backend._utf8_over_latin1)
     type_ids = {int(m.type_id) for m in messages if m.HasField("type_id")}
     update_ids = [int(m.id) for m in messages if m.HasField("id")]
     stored = _load_stored(tx, kind, update_ids) if update_ids else {}

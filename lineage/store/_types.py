@@ -26,6 +26,7 @@ from lineage.store._kinds import (
     TYPE_KINDS,
     TypeKind,
 )
+from lineage.store._limits import check_type
 
 __all__ = [
     "ensure_simple_types",
@@ -285,6 +286,7 @@ def _validate(kind: TypeKind, msg: Any) -> None:
 def put_type(tx: Tx, kind: TypeKind, msg: Any, can_add_fields: bool, can_omit_fields: bool) -> int:
     """Insert a type, or check and evolve the stored one with the same (name, version)."""
     _validate(kind, msg)
+    check_type(kind.title, msg, tx.dialect, tx.backend._utf8_over_latin1)
     tx.backend.type_cache.clear()  # this store changes types: cached type info is stale
     version = msg.version if msg.HasField("version") and msg.version else None
     row = _find_row(tx, kind, msg.name, version, lock=True)
