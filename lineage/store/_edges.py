@@ -158,33 +158,30 @@ def get_events(tx: Tx, by: str, ids: Sequence[int]) -> list[Any]:
 
 
 def events_from_rows(tx: Tx, rows: Sequence[Any], make: Any = pb.Event) -> list[Any]:
-    """Build Event protos from (id, artifact_id, execution_id, type, ms) rows, adding paths.
+    """Build Event protos from (id, artifact_id, execution_id, type, ms) rows, with their paths.
 
     ``make`` creates one message from keyword arguments (the class, or a repeated field's
-    ``add`` to build in place).
+    ``add`` to build in place); each event is made in one call, path included.
     """
     if not rows:
         return []
-    events: dict[int, Any] = {}
+    steps: dict[int, list[dict[str, Any]]] = {}
+    for event_id, is_index, index, key in path_rows(tx, [r[0] for r in rows]):
+        step = {"index": int(index)} if is_index else {"key": key if key is not None else ""}
+        found = steps.get(event_id)
+        if found is None:
+            steps[event_id] = [step]
+        else:
+            found.append(step)
     out = []
     for event_id, artifact_id, execution_id, etype, ms in rows:
-        if ms is None:
-            event = make(artifact_id=artifact_id, execution_id=execution_id, type=etype)
-        else:
-            event = make(
-                artifact_id=artifact_id,
-                execution_id=execution_id,
-                type=etype,
-                milliseconds_since_epoch=ms,
-            )
-        events[event_id] = event
-        out.append(event)
-    for event_id, is_index, index, key in path_rows(tx, list(events)):
-        add = events[event_id].path.steps.add
-        if is_index:
-            add(index=int(index))
-        else:
-            add(key=key if key is not None else "")
+        kw = {"artifact_id": artifact_id, "execution_id": execution_id, "type": etype}
+        if ms is not None:
+            kw["milliseconds_since_epoch"] = ms
+        path = steps.get(event_id)
+        if path is not None:
+            kw["path"] = {"steps": path}
+        out.append(make(**kw))
     return out
 
 

@@ -32,6 +32,9 @@ INPUT_TYPES = (2, 3, 5)  # DECLARED_INPUT, INPUT, INTERNAL_INPUT
 OUTPUT_TYPES = (1, 4, 6, 7)  # DECLARED_OUTPUT, OUTPUT, INTERNAL_OUTPUT, PENDING_OUTPUT
 ALL_TYPES = (0, 1, 2, 3, 4, 5, 6, 7)
 
+#: Hop limits from which ``traverse`` first tries the walk without a limit (see there).
+UNLIMITED_FIRST = 32
+
 UPSTREAM = "upstream"
 DOWNSTREAM = "downstream"
 BOTH = "both"
@@ -274,19 +277,62 @@ def traverse(
     hops = int(max_hops) if max_hops is not None else 0
     start_a = sorted({int(i) for i in start_artifacts})
     start_x = sorted({int(i) for i in start_executions})
-    result = Traversal()
+    ending = (
+        ending_artifacts,
+        ending_executions,
+        include_ending_artifacts,
+        include_ending_executions,
+    )
     if not start_a and not (start_x and not (limited and hops == 0)):
-        _finish_starts(
-            result,
-            start_a,
-            start_x,
-            tx,
-            ending_artifacts,
-            ending_executions,
-            include_ending_artifacts,
-            include_ending_executions,
-        )
+        result = Traversal()
+        _finish_starts(result, start_a, start_x, tx, *ending)
         return result
+    if limited and hops >= UNLIMITED_FIRST and with_events:
+        # A deep hop limit is usually no limit: walk without one first (node ids only, far fewer
+        # rows than the (id, depth) pairs a limited walk carries). When no node lies beyond the
+        # limit, the hop distances (a breadth-first pass over the walk's edges) give the limited
+        # answer: candidate events from nodes at the limit are dropped, then MLMD's rules apply.
+        found = _walk(tx, start_a, start_x, direction, None, as_of, True, *ending)
+        depth_a, depth_x = _bfs_depths(found, start_a, start_x)
+        if max([*depth_a.values(), *depth_x.values()]) <= hops:
+            found.from_artifact = [e for e in found.from_artifact if depth_a[e[0]] < hops]
+            found.from_execution = [e for e in found.from_execution if depth_x[e[1]] < hops]
+            return _result(found, depth_a, depth_x, direction, limited=True, ending=ending)
+    found = _walk(tx, start_a, start_x, direction, max_hops, as_of, with_events, *ending)
+    depth_a, depth_x = found.depth_a, found.depth_x
+    if not limited and with_events and distances:
+        depth_a, depth_x = _bfs_depths(found, start_a, start_x)
+    return _result(found, depth_a, depth_x, direction, limited=limited, ending=ending)
+
+
+@dataclass
+class _Found:
+    """What the walk statement returned: reached nodes, candidate events and ending nodes."""
+
+    depth_a: dict[int, int]
+    depth_x: dict[int, int]
+    from_artifact: list[tuple[int, int, int, Any, int]]
+    from_execution: list[tuple[int, int, int, Any, int]]
+    ending_artifacts: set[int]
+    ending_executions: set[int]
+
+
+def _walk(
+    tx: Tx,
+    start_a: list[int],
+    start_x: list[int],
+    direction: str,
+    max_hops: int | None,
+    as_of: int | None,
+    with_events: bool,
+    ending_artifacts: Any,
+    ending_executions: Any,
+    include_a: bool,
+    include_x: bool,
+) -> _Found:
+    """Run the walk statement and sort its tagged rows (start nodes get depth 0)."""
+    limited = max_hops is not None
+    hops = int(max_hops) if max_hops is not None else 0
     params: dict[str, Any] = {}
     if start_a:
         params["start_a"] = start_a
@@ -317,81 +363,108 @@ def traverse(
         )
         rows = tx.adhoc(stmt.params(params))
 
-    depth_a: dict[int, int] = {}
-    depth_x: dict[int, int] = {}
-    from_artifact_events = []
-    from_execution_events = []
+    found = _Found({}, {}, [], [], set(), set())
+    depth_a, depth_x = found.depth_a, found.depth_x
     for tag, ident, depth, art, exe, etype, ms in rows:
         if tag == "a":
             depth_a[int(ident)] = int(depth) if limited else 0
         elif tag == "x":
             depth_x[int(ident)] = int(depth) if limited else 0
         elif tag == "e":
-            from_artifact_events.append((int(art), int(exe), int(etype), ms, int(ident)))
+            found.from_artifact.append((int(art), int(exe), int(etype), ms, int(ident)))
         elif tag == "f":
-            from_execution_events.append((int(art), int(exe), int(etype), ms, int(ident)))
+            found.from_execution.append((int(art), int(exe), int(etype), ms, int(ident)))
         elif tag == "A":
-            result.ending_artifacts.add(int(ident))
+            found.ending_artifacts.add(int(ident))
         else:
-            result.ending_executions.add(int(ident))
+            found.ending_executions.add(int(ident))
     for x in start_x:
         depth_x[x] = 0
+    holder = Traversal(
+        ending_artifacts=found.ending_artifacts, ending_executions=found.ending_executions
+    )
     _finish_starts(
-        result,
+        holder,
         start_a,
         start_x,
         tx,
         ending_artifacts,
         ending_executions,
-        include_ending_artifacts,
-        include_ending_executions,
+        include_a,
+        include_x,
         depth_a,
         depth_x,
+    )
+    return found
+
+
+def _result(
+    found: _Found,
+    depth_a: dict[int, int],
+    depth_x: dict[int, int],
+    direction: str,
+    *,
+    limited: bool,
+    ending: tuple[Any, Any, bool, bool],
+) -> Traversal:
+    """Apply MLMD's rules for ending nodes and events to what the walk found."""
+    result = Traversal(
+        ending_artifacts=found.ending_artifacts, ending_executions=found.ending_executions
     )
     _apply_rules(
         result,
         depth_a,
         depth_x,
-        from_artifact_events,
-        from_execution_events,
-        include_ending_artifacts,
-        include_ending_executions,
+        found.from_artifact,
+        found.from_execution,
+        ending[2],
+        ending[3],
         directional=direction != BOTH,
         limited=limited,
     )
-    if not limited and with_events and distances:
-        _hop_distances(result, start_a, start_x, direction)
     return result
 
 
-def _hop_distances(
-    result: Traversal, start_a: list[int], start_x: list[int], direction: str
-) -> None:
-    """Fill hop distances of an unlimited walk by a breadth-first pass over its events."""
-    next_of: dict[tuple[str, int], list[tuple[str, int]]] = {}
-    for a, x, etype, _, _ in result.events:
-        # The data flows artifact -> execution on inputs, execution -> artifact on outputs.
-        src, dst = (("a", a), ("x", x)) if etype in INPUT_TYPES else (("x", x), ("a", a))
-        if direction in (DOWNSTREAM, BOTH):
-            next_of.setdefault(src, []).append(dst)
-        if direction in (UPSTREAM, BOTH):
-            next_of.setdefault(dst, []).append(src)
-    depth: dict[tuple[str, int], int] = {("a", a): 0 for a in start_a} | {
-        ("x", x): 0 for x in start_x
-    }
-    frontier = list(depth)
-    while frontier:
-        following = []
-        for node in frontier:
-            for other in next_of.get(node, ()):
-                if other not in depth:
-                    depth[other] = depth[node] + 1
-                    following.append(other)
-        frontier = following
-    for a in result.artifacts:
-        result.artifacts[a] = depth.get(("a", a), 0)
-    for x in result.executions:
-        result.executions[x] = depth.get(("x", x), 0)
+def _bfs_depths(
+    found: _Found, start_a: list[int], start_x: list[int]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Hop distances of the reached nodes: a breadth-first pass over the walk's own edges.
+
+    The candidate events are exactly the edges the walk expanded, each from its source node
+    (ending nodes are never sources), so this gives the least depth at which the walk reaches
+    every node, as the limited statement computes it.
+    """
+    next_a: dict[int, list[int]] = {}
+    next_x: dict[int, list[int]] = {}
+    for a, x, _, _, _ in found.from_artifact:
+        next_a.setdefault(a, []).append(x)
+    for a, x, _, _, _ in found.from_execution:
+        next_x.setdefault(x, []).append(a)
+    depth_a = dict.fromkeys(start_a, 0)
+    depth_x = dict.fromkeys(start_x, 0)
+    frontier_a, frontier_x = list(start_a), list(start_x)
+    depth = 0
+    while frontier_a or frontier_x:
+        depth += 1
+        new_x: list[int] = []
+        for a in frontier_a:
+            for x in next_a.get(a, ()):
+                if x not in depth_x:
+                    depth_x[x] = depth
+                    new_x.append(x)
+        new_a: list[int] = []
+        for x in frontier_x:
+            for a in next_x.get(x, ()):
+                if a not in depth_a:
+                    depth_a[a] = depth
+                    new_a.append(a)
+        frontier_a, frontier_x = new_a, new_x
+    # Reached nodes no edge leads to (only possible when a write races the walk) keep 0.
+    for a in found.depth_a:
+        depth_a.setdefault(a, 0)
+    for x in found.depth_x:
+        depth_x.setdefault(x, 0)
+    return depth_a, depth_x
 
 
 def _finish_starts(

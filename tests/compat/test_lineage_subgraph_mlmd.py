@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 import lineage
 from lineage.proto import metadata_store_pb2 as pb
+from lineage.store import _traverse
 from tests.compat.test_schema_mlmd import _mlmd_config
 from tests.conftest import SERVER_URLS, unreachable
 from tests.graph.test_walks_match_networkx import build, shapes
@@ -86,8 +87,13 @@ def databases(request: Any, tmp_path: Path) -> Iterator[tuple[str, Any]]:
 )
 @given(shape=shapes(), picks=st.randoms(use_true_random=False))
 def test_lineage_subgraph_equals_ml_metadata(
-    databases: tuple[str, Any], shape: dict[str, Any], picks: random.Random
+    databases: tuple[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    shape: dict[str, Any],
+    picks: random.Random,
 ) -> None:
+    # Hop limits from 7 up first try the walk without a limit (see lineage.store._traverse).
+    monkeypatch.setattr(_traverse, "UNLIMITED_FIRST", 7)
     kind, new_target = databases
     config = _mlmd_config(kind, new_target())
     ours = lineage.MetadataStore(config)

@@ -209,6 +209,10 @@ def test_lineage_subgraph_is_not_cut_at_100_hops(store: Any) -> None:
     options.max_num_hops = 150
     graph = store.get_lineage_subgraph(options, ["artifacts"])
     assert len(graph.artifacts) == 76  # hops 0, 2, ..., 150
+    for hops, artifacts, events in ((159, 80, 159), (160, 81, 160), (161, 81, 160)):
+        options.max_num_hops = hops
+        graph = store.get_lineage_subgraph(options, ["artifacts", "events"])
+        assert (len(graph.artifacts), len(graph.events)) == (artifacts, events), hops
 
 
 def test_unset_config_is_a_runtime_error_naming_the_problem() -> None:
