@@ -1,7 +1,10 @@
 """The ``lineage`` command line: a thin click layer over the library.
 
-Commands: ``db info|upgrade|downgrade``, ``ls artifacts|executions|contexts|types`` and ``show``.
-Each parses its options, calls the library and prints with rich (or JSON with ``--json``).
+Commands: ``db info|upgrade|downgrade``, ``ls artifacts|executions|contexts|types``,
+``show``, ``trace up|down``, ``provenance``, ``impact``, ``diff``, ``render``,
+``runs ls|show|compare``, ``tag``, ``note``, ``erase plan|apply`` and
+``report audit|gdpr|verify`` (docs/cli.md lists them all). Each parses its options, calls
+the library and prints with rich (or JSON with ``--json``).
 """
 
 from __future__ import annotations
