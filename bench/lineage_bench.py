@@ -420,9 +420,9 @@ def measure_memory(
             "op": row.op,
             "walk": row.walk,
             "start": starts[row.walk],
-            # A trivial walk of the same shape: nothing is upstream of a root dataset and
-            # nothing downstream of the final model.
-            "warm": info.root_dataset_id if row.walk == "upstream" else info.final_model_id,
+            # The same walk once before the measured call: statements compiled, connections
+            # open, SQLite's page cache holding the pages read (steady state, both libraries).
+            "warm": starts[row.walk],
         }
         return measure_in_subprocess(script, spec)
 
@@ -470,7 +470,7 @@ def memory_child(spec_text: str) -> int:
     info = WorkloadInfo.from_json(Path(spec["info"]).read_text())
     op = OPS_BY_KEY[spec["op"]]
     store = open_store(op.library, info)
-    make_call(op, store, spec["walk"], int(spec["warm"]))()  # one-time costs, trivial walk
+    make_call(op, store, spec["walk"], int(spec["warm"]))()  # one-time costs (same walk)
     result = measure(make_call(op, store, spec["walk"], int(spec["start"])))
     child_report(result)
     return 0
@@ -692,11 +692,13 @@ def section(rows: list[Row], infos: list[WorkloadInfo], meta: dict[str, Any]) ->
         "equal ml-metadata's.",
         "",
         "Memory: each operation runs in a fresh process that imports both libraries, opens one "
-        "store and runs the same operation once on a trivial walk (to exclude imports, statement "
-        "compilation and connecting). `RSS peak` is the growth of the resident set during the "
+        "store and runs the same operation once before the measured call (to exclude imports, "
+        "statement compilation, connecting and the first filling of SQLite's page cache, which "
+        "holds at most 2 MiB per connection in both libraries: the steady state of a process "
+        "that answers such questions). `RSS peak` is the growth of the resident set during the "
         "measured call (`VmHWM` after the call minus `VmRSS` before it, the peak reset through "
         "`/proc/self/clear_refs`): it sees ml-metadata's C++ heap, protobuf's arenas and "
-        "SQLite's page cache. `py peak` is tracemalloc's peak during a second call: Python "
+        "SQLite's working memory. `py peak` is tracemalloc's peak during a second call: Python "
         "allocations only (ml-metadata's work happens in C++, so its figure is near zero). "
         f"Each figure is the median of {meta.get('memory_repeats', 1)} such processes. The "
         "memory target compares RSS peaks; below about 1 MiB they are within the allocator's "

@@ -45,6 +45,8 @@ __all__ = ["SQL", "Backend", "Tx"]
 SQLITE_BUSY_TIMEOUT_S = 60.0
 #: Largest number of values bound in one IN (...) list or one multi-row INSERT.
 CHUNK = 500
+#: Rows read per fetch when results are streamed.
+FETCH_BATCH = 2_000
 #: Most one-off statements (e.g. lineage start filters) kept compiled per store.
 ADHOC_CACHE = 1024
 #: Values per statement in ``rows_chunked`` on MySQL/PostgreSQL (placeholder limit 65,535).
@@ -451,7 +453,15 @@ class Tx:
         self, sql: SQL, name: str, values: Sequence[Any], params: dict[str, Any] | None = None
     ) -> list[Any]:
         """Execute once per chunk of ``values`` bound to the list parameter ``name``."""
-        out: list[Any] = []
+        return list(self.iter_chunked(sql, name, values, params))
+
+    def iter_chunked(
+        self, sql: SQL, name: str, values: Sequence[Any], params: dict[str, Any] | None = None
+    ) -> Iterator[Any]:
+        """``rows_chunked`` as a stream: rows are read as they are consumed.
+
+        Consume it fully before running another statement in this transaction (one cursor).
+        """
         base = dict(params or {})
         if self.dialect != "sqlite":
             size = CHUNK_SERVER
@@ -461,8 +471,9 @@ class Tx:
             size = CHUNK
         for start in range(0, len(values), size):
             base[name] = values[start : start + size]
-            out.extend(self.run(sql, base).fetchall())
-        return out
+            cur = self.run(sql, base)
+            while batch := cur.fetchmany(FETCH_BATCH):
+                yield from batch
 
     def many(self, sql: SQL, seq: Iterable[dict[str, Any]]) -> None:
         """Execute a statement once per parameter set (driver batching)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -185,8 +185,11 @@ def events_from_rows(tx: Tx, rows: Sequence[Any], make: Any = pb.Event) -> list[
     return out
 
 
-def path_rows(tx: Tx, event_ids: list[int]) -> list[Any]:
-    """EventPath rows in insertion order per event (the table has no ordinal column)."""
+def path_rows(tx: Tx, event_ids: list[int]) -> Iterable[Any]:
+    """EventPath rows in insertion order per event (the table has no ordinal column).
+
+    A stream on SQLite and PostgreSQL: consume it before the next statement.
+    """
     dialect = tx.dialect
 
     def build(t: Any) -> Any:
@@ -200,10 +203,12 @@ def path_rows(tx: Tx, event_ids: list[int]) -> list[Any]:
             return stmt.order_by(p.c.event_id, sa.literal_column("ctid"))
         return stmt  # InnoDB returns rows of one event in their hidden row-id order
 
-    rows = tx.rows_chunked(tx.backend.sql("event_paths", build), "ids", event_ids)
+    sql = tx.backend.sql("event_paths", build)
     if dialect == "mysql":
+        rows = tx.rows_chunked(sql, "ids", event_ids)
         rows.sort(key=lambda r: r[0])  # stable: keeps each event's steps in stored order
-    return rows
+        return rows
+    return tx.iter_chunked(sql, "ids", event_ids)
 
 
 # --------------------------------------------------------------------------- contexts

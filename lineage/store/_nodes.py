@@ -82,7 +82,7 @@ def read_nodes(tx: Tx, kind: Kind, rows: Sequence[Any], make: Any = None) -> lis
     """
     if not rows:
         return []
-    props = tx.rows_chunked(props_sql(tx, kind), "ids", [row[0] for row in rows])
+    props = tx.iter_chunked(props_sql(tx, kind), "ids", [row[0] for row in rows])
     return build_nodes(kind, rows, props, make or kind.proto)
 
 

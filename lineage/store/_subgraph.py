@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,10 +86,15 @@ def lineage_subgraph(tx: Tx, options: Any, paths: Sequence[str]) -> Any:
     return assemble(tx, walk, paths)
 
 
-def _node_rows(tx: Tx, kind: Kind, ids: list[int], with_props: bool) -> tuple[list[Any], list[Any]]:
-    """``node_select`` rows (id order) and, when asked, the property rows of these nodes."""
+def _node_rows(
+    tx: Tx, kind: Kind, ids: list[int], with_props: bool
+) -> tuple[list[Any], Iterator[Any]]:
+    """``node_select`` rows (id order) and, when asked, a stream of their property rows.
+
+    Consume the stream before the next statement (see ``Tx.iter_chunked``).
+    """
     if not ids:
-        return [], []
+        return [], iter(())
 
     def build(t: Any) -> Any:
         node = kind.table(t)
@@ -100,7 +105,7 @@ def _node_rows(tx: Tx, kind: Kind, ids: list[int], with_props: bool) -> tuple[li
         )
 
     rows = tx.rows_chunked(tx.backend.sql(("nodes_by_id", kind.name), build), "ids", ids)
-    props = tx.rows_chunked(props_sql(tx, kind), "ids", ids) if with_props else []
+    props = tx.iter_chunked(props_sql(tx, kind), "ids", ids) if with_props else iter(())
     return rows, props
 
 
