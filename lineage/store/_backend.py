@@ -31,9 +31,11 @@ from lineage.errors import (
     AbortedError,
     AlreadyExistsError,
     ConnectionFailedError,
+    DeadlineExceededError,
     InternalError,
     InvalidArgumentError,
     LineageError,
+    ResourceExhaustedError,
     UnavailableError,
 )
 from lineage.store._config import Target
@@ -54,6 +56,8 @@ CHUNK_SERVER = 5_000
 #: On SQLite, integer lists longer than this are bound as one JSON array (``json_each``).
 JSON_LIST_MIN = 32
 
+# PostgreSQL SQLSTATEs that mean the server ended the session (besides class 08).
+_PG_SERVER_GONE = ("57P01", "57P02", "57P03")
 _POSTCOMPILE = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
 _DB_NAME = re.compile(r"^[A-Za-z0-9_$\-]{1,64}$")
 
@@ -419,7 +423,13 @@ class Backend:
                 return AlreadyExistsError(
                     f"a row with the same unique key already exists: {message}"
                 )
-            if isinstance(exc, self.dbapi.OperationalError):
+            if sqlstate == "57014":
+                return DeadlineExceededError(f"the statement was cancelled: {message}")
+            if sqlstate is not None and sqlstate.startswith("53"):
+                return ResourceExhaustedError(f"the database ran out of a resource: {message}")
+            if isinstance(exc, self.dbapi.OperationalError) and (
+                sqlstate is None or sqlstate.startswith("08") or sqlstate in _PG_SERVER_GONE
+            ):
                 self._discard_connection()
                 return UnavailableError(f"lost the connection to {self.target.display}: {message}")
         return InternalError(f"database error: {message}")

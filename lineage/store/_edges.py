@@ -13,6 +13,7 @@ from lineage.proto import metadata_store_pb2 as pb
 from lineage.store._backend import Tx
 from lineage.store._convert import now_ms
 from lineage.store._kinds import ARTIFACT, CONTEXT, EXECUTION, Kind
+from lineage.store._limits import check_step_key
 from lineage.store._nodes import insert_many, node_select, read_nodes
 
 __all__ = [
@@ -78,6 +79,9 @@ def put_events(
                 f"{_event_type_name(key[2])}) appears twice in one request"
             )
         seen.add(key)
+        for j, step in enumerate(event.path.steps):
+            if not step.HasField("index"):
+                check_step_key(step.key, i, j, tx.dialect, tx.backend._utf8_over_latin1)
     if check_nodes:
         _require(tx, ARTIFACT, [e.artifact_id for e in events], "Event.artifact_id")
         _require(tx, EXECUTION, [e.execution_id for e in events], "Event.execution_id")

@@ -57,6 +57,7 @@ __all__ = [
     "check_string",
     "check_struct_depth",
     "check_type",
+    "index_overflow",
     "mysql_stored_bytes",
     "struct_depth",
 ]
@@ -75,6 +76,8 @@ MYSQL_PACKET_BYTES = 16 * 1024 * 1024
 MYSQL_STATEMENT_ROOM = 4096
 #: PostgreSQL's largest ``text`` / ``bytea`` value.
 POSTGRESQL_FIELD_BYTES = 1024**3 - 1
+#: PostgreSQL's largest B-tree index entry ("btree maximum"), after compression.
+POSTGRESQL_INDEX_BYTES = 2704
 #: SQLite's default SQLITE_MAX_LENGTH.
 SQLITE_MAX_BYTES = 1_000_000_000
 
@@ -318,3 +321,39 @@ def check_events(events: Sequence[Any], dialect: str, latin1_wire: bool) -> None
         for j, step in enumerate(event.path.steps):
             if step.key:
                 check_step_key(step.key, i, j, dialect, latin1_wire)
+
+
+def index_overflow(title: str, messages: Sequence[Any], detail: str) -> InvalidArgumentError:
+    """The error for a PostgreSQL "index row size exceeds btree maximum" refusal of a write.
+
+    ml-metadata's PostgreSQL schema indexes ``uri`` and string (and struct) property values in
+    full, and a B-tree entry holds at most 2,704 bytes once compressed: a value that does not
+    compress that far cannot be stored, by ml-metadata either. Whether it compresses enough is
+    only known when PostgreSQL tries, so the fields named are those long enough to be the cause.
+    """
+    suspects: list[str] = []
+    for index, msg in enumerate(messages):
+        where = _where(title, index, msg)
+        if title == "Artifact" and len(msg.uri.encode()) > POSTGRESQL_INDEX_BYTES - 64:
+            suspects.append(f"{where}.uri")
+        for field in ("properties", "custom_properties"):
+            for name, value in getattr(msg, field).items():
+                which = value.WhichOneof("value")
+                if which == "string_value":
+                    size = len(value.string_value.encode())
+                elif which == "struct_value":
+                    size = 4 * value.struct_value.ByteSize() // 3
+                else:
+                    continue
+                if size > POSTGRESQL_INDEX_BYTES - 64 - len(name):
+                    suspects.append(f"{where}.{field}['{_short(name)}']")
+    named = ", ".join(suspects[:5]) + (
+        f" (and {len(suspects) - 5} more)" if len(suspects) > 5 else ""
+    )
+    lead = f"{named}: " if len(suspects) == 1 else (f"one of {named}: " if suspects else "")
+    return InvalidArgumentError(
+        f"{lead}too long for PostgreSQL's index on this column ({detail}). ml-metadata's "
+        f"PostgreSQL schema indexes uris and string and struct property values in full, and an "
+        f"index entry holds at most {POSTGRESQL_INDEX_BYTES:,} bytes once compressed, so a "
+        "value that does not compress that far cannot be stored on PostgreSQL"
+    )

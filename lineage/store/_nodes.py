@@ -25,7 +25,7 @@ from lineage.store._convert import (
     value_kind,
 )
 from lineage.store._kinds import Kind
-from lineage.store._limits import check_nodes, check_property_name
+from lineage.store._limits import check_nodes, check_property_name, index_overflow
 from lineage.store._types import load_type_info
 
 __all__ = [
@@ -434,6 +434,24 @@ def put_nodes(
     _check_unique(tx, kind, [r for _, r in inserts], [(o, n) for o, n in changed])
 
     ids: list[int] = [int(m.id) if m.HasField("id") else 0 for m in messages]
+    try:
+        _write(tx, kind, inserts, changed, ids, now)
+    except Exception as exc:
+        if tx.dialect == "postgresql" and getattr(exc, "sqlstate", None) == "54000":
+            raise index_overflow(kind.title, messages, str(exc).splitlines()[0]) from exc
+        raise
+    return ids
+
+
+def _write(
+    tx: Tx,
+    kind: Kind,
+    inserts: list[tuple[int, _Row]],
+    changed: list[tuple[_Row, _Row]],
+    ids: list[int],
+    now: int,
+) -> None:
+    """Insert the new rows (filling ``ids``) and update the changed ones."""
     if inserts:
         rows = [
             {
@@ -451,7 +469,6 @@ def put_nodes(
         _insert_props(tx, kind, [r for _, r in inserts])
     if changed:
         _update(tx, kind, changed, now)
-    return ids
 
 
 def _check_unique(
@@ -551,8 +568,7 @@ def insert_many(tx: Tx, key: Any, table: Any, rows: Sequence[dict[str, Any]]) ->
         return ids
     if backend.is_mariadb and backend.server_version >= (10, 5):
         out: list[int] = []
-        for start in range(0, len(rows), CHUNK):
-            batch = rows[start : start + CHUNK]
+        for batch in _packet_batches(rows):
             n = len(batch)
 
             def build(t: Any, n: int = n) -> Any:
@@ -565,6 +581,27 @@ def insert_many(tx: Tx, key: Any, table: Any, rows: Sequence[dict[str, Any]]) ->
             out.extend(int(r[0]) for r in tx.rows(backend.sql((key, "multi", n), build), params))
         return out
     return [_insert_one(tx, key, table, cols, r) for r in rows]
+
+
+#: Most bytes of text in one multi-row INSERT on MySQL (its packet holds 16 MiB by default).
+PACKET_BUDGET = 4 * 1024 * 1024
+
+
+def _packet_batches(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]]]:
+    """Split rows into batches of at most ``CHUNK`` rows and about ``PACKET_BUDGET`` bytes.
+
+    Each value fits the packet alone (checked in ``_limits``), but 500 long ones together may
+    not; a row's size is estimated high (every character as 4 bytes, escaped).
+    """
+    start, size = 0, 0
+    for i, row in enumerate(rows):
+        cost = 64 + sum(8 * len(v) for v in row.values() if isinstance(v, str))
+        if i > start and (i - start >= CHUNK or size + cost > PACKET_BUDGET):
+            yield rows[start:i]
+            start, size = i, 0
+        size += cost
+    if start < len(rows):
+        yield rows[start:]
 
 
 def _insert_one(tx: Tx, key: Any, table: Any, cols: list[str], row: dict[str, Any]) -> int:

@@ -14,7 +14,7 @@ import lineage
 from lineage import errors
 from lineage.proto import metadata_store_pb2 as pb
 from lineage.store import schema_version
-from tests.conftest import FILE_BACKENDS, server_database
+from tests.conftest import FILE_BACKENDS, fresh_url, server_database
 from tests.store.helpers import record_pipeline, snapshot
 
 
@@ -516,3 +516,24 @@ def test_type_changes_by_another_store_are_seen_at_once(backend: str, store_url:
     finally:
         first.close()
         second.close()
+
+
+def test_postgresql_errors_that_are_not_lost_connections(tmp_path: Path) -> None:
+    """A cancelled statement is DeadlineExceeded, and the connection stays in use."""
+    store = lineage.MetadataStore(fresh_url("postgresql", tmp_path))
+    try:
+        backend = store._backend
+
+        def slow_statement() -> None:
+            with backend.transaction(write=False) as tx:
+                tx.cur.execute("SET LOCAL statement_timeout = 20")
+                tx.cur.execute("SELECT pg_sleep(5)")
+
+        with pytest.raises(errors.DeadlineExceededError, match="cancel"):
+            slow_statement()
+        held = backend._local.held
+        assert held is not None  # not discarded as if the server had gone
+        assert store.get_artifact_types() == []
+        assert backend._local.held is held
+    finally:
+        store.close()
