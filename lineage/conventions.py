@@ -67,8 +67,8 @@ Personal data and erasure (``lineage.erasure``, ``lineage.report``):
   ``pii`` = true marks an artifact as holding personal data; ``license`` names its licence.
 * An erased (tombstoned) node keeps its id, type and events, loses its URI, identifying name and
   properties, gets state DELETED (artifacts) and the custom properties ``erasure.id``,
-  ``erasure.time`` (ms since the epoch, a double), ``erasure.action`` (``tombstoned`` or ``review``) and
-  ``erasure.reason``.
+  ``erasure.time`` (ms since the epoch, a double), ``erasure.action`` (``tombstoned`` or
+  ``review``) and ``erasure.reason``.
 * Each applied erasure is an execution of type ``Erasure`` (its receipt) with ``erasure.id``,
   ``erasure.requested_by``, ``erasure.reason``, ``erasure.plan_sha256`` and ``erasure.removed``
   (a Struct: node key -> sha256 of what was removed), linked by INPUT events with path key
