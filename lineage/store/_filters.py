@@ -116,6 +116,7 @@ _ARITHMETIC: dict[str, Callable[[Any, Any], ColumnElement[Any]]] = {
     "/": lambda a, b: a / b,
 }
 _GROUP = 16
+_CONTEXT_RELATIONS = frozenset({"contexts", "parent_contexts", "child_contexts"})
 _VALUE_COLUMNS = frozenset({"int_value", "double_value", "string_value", "bool_value"})
 _OWNER_COLUMNS = {"artifact": "artifact_id", "execution": "execution_id", "context": "context_id"}
 
@@ -162,13 +163,15 @@ def filter_node_ids(expr_or_text: Expr | str, kind: str, tables: Tables) -> Comp
     return compile_filter(expr, kind, tables)
 
 
-def compile_filter(expr: Expr, kind: str, tables: Tables) -> CompiledFilter:
+def compile_filter(expr: Expr, kind: str, tables: Tables, *, plan: bool = True) -> CompiledFilter:
     """Compile a resolved ``filter_query`` tree to a select of node ids.
 
     Args:
         expr: A tree returned by :func:`lineage.query.parse_filter` for the same ``kind``.
         kind: ``'artifact'``, ``'execution'`` or ``'context'``.
         tables: The schema models of the target dialect.
+        plan: Use inner joins and context semi-joins where they select the same nodes (the
+            default); False joins every row with a LEFT JOIN, the plain form of the semantics.
 
     Returns:
         The compiled filter; see :class:`CompiledFilter`.
@@ -182,18 +185,82 @@ def compile_filter(expr: Expr, kind: str, tables: Tables) -> CompiledFilter:
             f"kind must be one of {', '.join(map(repr, KINDS))}, got {kind!r}"
         )
     compiler = _Compiler(kind, tables)
-    where = compiler.boolean(expr)
+    outer, semi = _split_conjuncts(expr) if plan else ([expr], {})
+    where = _balanced(sa.and_, [compiler.boolean(e) for e in outer]) if outer else sa.true()
+    semi_where = {
+        key: _balanced(sa.and_, [compiler.boolean(e) for e in conjuncts])
+        for key, conjuncts in semi.items()
+    }
+    required = _not_true_when_missing(expr) if plan else set()
     from_clause: sa.FromClause = compiler.node
-    for alias, onclause in compiler.joins:
-        from_clause = from_clause.outerjoin(alias, onclause)
+    sub_from: dict[_RowKey, sa.FromClause] = {}
+    for alias, onclause, owner in compiler.joins:
+        if owner in semi:
+            # The first join of a neighbour links it to the node; the subquery selects that
+            # link's node column instead.
+            if owner in sub_from:
+                sub_from[owner] = sub_from[owner].join(alias, onclause)
+            else:
+                sub_from[owner] = alias
+        elif owner is not None and owner in required:
+            # Rows are LEFT JOINed (OR across properties and neighbours means OR), but where
+            # the whole filter cannot be true without the row, an inner join says the same
+            # and lets the planner start from the selective side.
+            from_clause = from_clause.join(alias, onclause)
+        else:
+            from_clause = from_clause.outerjoin(alias, onclause)
+    for key, condition in semi_where.items():
+        anchor, column = compiler.anchors[key]
+        members = sa.select(anchor.c[column]).select_from(sub_from[key]).where(condition)
+        where = sa.and_(where, compiler.node.c.id.in_(members))
     select = sa.select(compiler.node.c.id).select_from(from_clause).where(where).distinct()
     return CompiledFilter(
         select=select,
         node=compiler.node,
         from_clause=from_clause,
         where=where,
-        needs_distinct=bool(compiler.neighbors),
+        needs_distinct=any(key not in semi for key in compiler.neighbors),
     )
+
+
+def _split_conjuncts(expr: Expr) -> tuple[list[Expr], dict[_RowKey, list[Expr]]]:
+    """Split a filter into conditions on the node's own joins and semi-joins per neighbour.
+
+    A top-level ``AND`` operand that reads one context alias and nothing else, and cannot be
+    true without it, becomes ``node.id IN (SELECT <link> ... WHERE <operands>)`` when no other
+    operand reads that alias: the same nodes (the alias is a different row only within the
+    subquery), and the database evaluates the neighbour side once instead of joining every node
+    (a context by name is then an index lookup, not a scan of Attribution). Contexts only: they
+    are few, while the events or members of a neighbour side can be most of a table.
+    """
+    conjuncts = list(expr.operands) if isinstance(expr, And) else [expr]
+    semi: dict[_RowKey, list[Expr]] = {}
+    outer: list[Expr] = []
+    for conjunct in conjuncts:
+        reads = _reads(conjunct)
+        if (
+            len(reads) == 1
+            and next(iter(reads))[0] in _CONTEXT_RELATIONS
+            and reads <= _not_true_when_missing(conjunct)
+        ):
+            semi.setdefault(next(iter(reads)), []).append(conjunct)
+        else:
+            outer.append(conjunct)
+    outer_reads = set().union(*(_reads(e) for e in outer))
+    for key in [k for k in semi if k in outer_reads]:
+        outer.extend(semi.pop(key))
+    return outer, semi
+
+
+def _reads(expr: Expr) -> set[_RowKey]:
+    """The property and neighbour rows ``expr`` reads; ``("node",)`` for the node's own columns."""
+    found: set[_RowKey] = set()
+    for node in walk(expr):
+        if isinstance(node, (PropertyRef, NeighborRef)):
+            found.add(_row_key(node))
+        elif isinstance(node, Attribute):
+            found.add(("node",))
+    return found
 
 
 @dataclass
@@ -207,9 +274,14 @@ class _Compiler:
     kind: str
     tables: Tables
     node: sa.FromClause = field(init=False)
-    joins: list[tuple[sa.FromClause, ColumnElement[bool]]] = field(default_factory=list)
+    # (alias, ON clause, the property or neighbour key the joined row belongs to)
+    joins: list[tuple[sa.FromClause, ColumnElement[bool], _RowKey | None]] = field(
+        default_factory=list
+    )
     properties: dict[tuple[bool, str], sa.FromClause] = field(default_factory=dict)
     neighbors: dict[tuple[str, str], _Neighbor] = field(default_factory=dict)
+    # neighbour key -> (its first joined alias, that alias's column holding the node's id)
+    anchors: dict[_RowKey, tuple[sa.FromClause, str]] = field(default_factory=dict)
     node_type: sa.FromClause | None = None
     counter: int = 0
 
@@ -227,12 +299,19 @@ class _Compiler:
         self.counter += 1
         return self._table(name).alias(f"{prefix}{self.counter}")
 
-    def _join(self, alias: sa.FromClause, onclause: ColumnElement[bool]) -> None:
-        self.joins.append((alias, onclause))
+    def _join(
+        self, alias: sa.FromClause, onclause: ColumnElement[bool], owner: _RowKey | None = None
+    ) -> None:
+        self.joins.append((alias, onclause, owner))
 
-    def _type_of(self, row: sa.FromClause) -> sa.FromClause:
+    def _anchor(self, alias: sa.FromClause, column: str, key: _RowKey) -> None:
+        """Join a neighbour's first table, whose ``column`` holds the node's id."""
+        self.anchors[key] = (alias, column)
+        self._join(alias, alias.c[column] == self.node.c.id, key)
+
+    def _type_of(self, row: sa.FromClause, owner: _RowKey | None = None) -> sa.FromClause:
         alias = self._alias("type", "t")
-        self._join(alias, alias.c.id == row.c.type_id)
+        self._join(alias, alias.c.id == row.c.type_id, owner)
         return alias
 
     def _property(self, ref: PropertyRef) -> sa.FromClause:
@@ -248,6 +327,7 @@ class _Compiler:
                     alias.c.name == sa.literal(ref.name, sa.String()),
                     alias.c.is_custom_property == sa.literal(ref.custom, sa.Boolean()),
                 ),
+                _row_key(ref),
             )
             self.properties[key] = alias
         return alias
@@ -257,32 +337,31 @@ class _Compiler:
         found = self.neighbors.get(key)
         if found is not None:
             return found
-        node_id = self.node.c.id
         relation = (self.kind, ref.relation)
         if relation in (("artifact", "contexts"), ("execution", "contexts")):
             link_table = "attribution" if self.kind == "artifact" else "association"
             link = self._alias(link_table, "l")
-            self._join(link, link.c[_OWNER_COLUMNS[self.kind]] == node_id)
+            self._anchor(link, _OWNER_COLUMNS[self.kind], key)
             row = self._alias("context", "x")
-            self._join(row, row.c.id == link.c.context_id)
+            self._join(row, row.c.id == link.c.context_id, key)
         elif relation in (("artifact", "events"), ("execution", "events")):
             row = self._alias("event", "e")
-            self._join(row, row.c[_OWNER_COLUMNS[self.kind]] == node_id)
+            self._anchor(row, _OWNER_COLUMNS[self.kind], key)
         elif relation in (("context", "parent_contexts"), ("context", "child_contexts")):
             link = self._alias("parent_context", "l")
             row = self._alias("context", "x")
             if ref.relation == "parent_contexts":
-                self._join(link, link.c.context_id == node_id)
-                self._join(row, row.c.id == link.c.parent_context_id)
+                self._anchor(link, "context_id", key)
+                self._join(row, row.c.id == link.c.parent_context_id, key)
             else:
-                self._join(link, link.c.parent_context_id == node_id)
-                self._join(row, row.c.id == link.c.context_id)
+                self._anchor(link, "parent_context_id", key)
+                self._join(row, row.c.id == link.c.context_id, key)
         elif relation in (("context", "artifacts"), ("context", "executions")):
             target = "artifact" if ref.relation == "artifacts" else "execution"
             link = self._alias("attribution" if target == "artifact" else "association", "l")
-            self._join(link, link.c.context_id == node_id)
+            self._anchor(link, "context_id", key)
             row = self._alias(target, "x")
-            self._join(row, row.c.id == link.c[_OWNER_COLUMNS[target]])
+            self._join(row, row.c.id == link.c[_OWNER_COLUMNS[target]], key)
         else:
             raise InvalidArgumentError(
                 f"{ref.relation}_{ref.alias} is not available when filtering {self.kind}s"
@@ -312,7 +391,7 @@ class _Compiler:
         neighbor = self._neighbor(expr)
         if expr.field == "type" and expr.relation != "events":
             if neighbor.type_table is None:
-                neighbor.type_table = self._type_of(neighbor.row)
+                neighbor.type_table = self._type_of(neighbor.row, _row_key(expr))
             return self._column(neighbor.type_table, "name", "STRING")
         return self._column(neighbor.row, expr.field, expr.type)
 
@@ -484,3 +563,49 @@ def _enum_attribute(left: Expr, right: Expr) -> Expr | None:
     if isinstance(left, EnumValue):
         return right
     return None
+
+
+# A property row (("property", custom, name)) or a neighbour row ((relation, alias)).
+_RowKey = tuple[Any, ...]
+
+
+def _row_key(ref: PropertyRef | NeighborRef) -> _RowKey:
+    if isinstance(ref, PropertyRef):
+        return ("property", ref.custom, ref.name)
+    return (ref.relation, ref.alias)
+
+
+def _null_when_missing(expr: Expr) -> set[_RowKey]:
+    """Rows whose absence makes ``expr`` NULL, as compiled by :class:`_Compiler`.
+
+    Every value expression propagates NULL, and the compiled ``IS NULL`` tests are UNKNOWN where
+    a row they read is missing; ``AND`` / ``OR`` are NULL only when all their operands are.
+    """
+    if isinstance(expr, (PropertyRef, NeighborRef)):
+        return {_row_key(expr)}
+    if isinstance(expr, (And, Or)):
+        sets = [_null_when_missing(e) for e in expr.operands]
+        return set.intersection(*sets) if sets else set()
+    if isinstance(expr, (Not, Negate, IsNull)):
+        return _null_when_missing(expr.operand)
+    if isinstance(expr, (Comparison, Arithmetic)):
+        return _null_when_missing(expr.left) | _null_when_missing(expr.right)
+    if isinstance(expr, Like):
+        return _null_when_missing(expr.operand) | _null_when_missing(expr.pattern)
+    if isinstance(expr, (InList, Between)):
+        # NULL IN (..) and NULL BETWEEN .. are NULL; a NULL item or bound may not make them so.
+        return _null_when_missing(expr.operand)
+    if isinstance(expr, FunctionCall):
+        return set().union(*(_null_when_missing(a) for a in expr.args))
+    return set()
+
+
+def _not_true_when_missing(expr: Expr) -> set[_RowKey]:
+    """Rows without which ``expr`` cannot be TRUE, so an inner join selects the same nodes."""
+    if isinstance(expr, And):
+        return set().union(*(_not_true_when_missing(e) for e in expr.operands))
+    if isinstance(expr, Or):
+        sets = [_not_true_when_missing(e) for e in expr.operands]
+        return set.intersection(*sets) if sets else set()
+    # NOT x is not TRUE exactly when x is not FALSE: only a NULL x is safe.
+    return _null_when_missing(expr)

@@ -425,7 +425,10 @@ def test_compiled_filter_parts(sqlite_db: tuple[sa.Engine, Tables]) -> None:
     compiled = filter_node_ids("properties.span.int_value >= 1", ARTIFACT, tables)
     assert isinstance(compiled, CompiledFilter)
     assert not compiled.needs_distinct
-    assert filter_node_ids("contexts_a.id = 1", ARTIFACT, tables).needs_distinct
+    # A context condition on its own is a semi-join (no repeated rows); mixed with an OR it
+    # is joined.
+    assert not filter_node_ids("contexts_a.id = 1", ARTIFACT, tables).needs_distinct
+    assert filter_node_ids("contexts_a.id = 1 OR uri = ''", ARTIFACT, tables).needs_distinct
     # The caller pages with the node alias.
     paged = compiled.select.where(compiled.node.c.id > 1).order_by(compiled.node.c.id).limit(1)
     with engine.connect() as conn:
@@ -533,6 +536,86 @@ def test_literals_are_always_bound(
         assert not re.search(_MARK, sql)
     with engine.connect() as conn:
         conn.execute(compiled.select).all()
+
+
+_ATOMS = {
+    ARTIFACT: [
+        "contexts_a.name = 'r1'",
+        "contexts_a.type = 'Run'",
+        "contexts_b.name != 'r1'",
+        "contexts_a.name IS NULL",
+        "contexts_a.name = name",
+        "events_0.type = INPUT",
+        "events_0.type != OUTPUT",
+        "properties.span.int_value = 1",
+        "custom_properties.owner.string_value IS NOT NULL",
+        "type = 'Model'",
+        "state = LIVE",
+        "state != LIVE",
+    ],
+    EXECUTION: [
+        "contexts_a.type = 'Run'",
+        "contexts_a.name LIKE 'r%'",
+        "contexts_b.name IN ('my_pipeline', 'r1')",
+        "events_a.type = INPUT",
+        "events_b.artifact_id BETWEEN 2 AND 4",
+        "last_known_state = COMPLETE",
+        "properties.lr.double_value > 0.01",
+    ],
+    CONTEXT: [
+        "parent_contexts_a.name = 'my_pipeline'",
+        "child_contexts_a.type = 'Run'",
+        "parent_contexts_b.type IS NOT NULL",
+        "artifacts_a.state = LIVE",
+        "executions_a.name = 'train_run1'",
+        "custom_properties.note.string_value = 'hello'",
+        "name = 'r1'",
+    ],
+}
+
+
+def _boolean_tree(atoms: list[str]) -> st.SearchStrategy[str]:
+    return st.recursive(
+        st.sampled_from(atoms),
+        lambda inner: st.one_of(
+            st.tuples(inner, inner).map(lambda p: f"({p[0]} AND {p[1]})"),
+            st.tuples(inner, inner).map(lambda p: f"({p[0]} OR {p[1]})"),
+            inner.map(lambda q: f"NOT ({q})"),
+            st.lists(inner, min_size=2, max_size=4).map(" AND ".join),
+        ),
+        max_leaves=6,
+    )
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), kind=st.sampled_from([ARTIFACT, EXECUTION, CONTEXT]))
+def test_planned_joins_select_the_same_nodes(
+    sqlite_db: tuple[sa.Engine, Tables], data: st.DataObject, kind: str
+) -> None:
+    # Inner joins and context semi-joins are an optimisation: for any filter they must select
+    # exactly the nodes the plain all-LEFT-JOIN form selects.
+    engine, tables = sqlite_db
+    query = data.draw(_boolean_tree(_ATOMS[kind]))
+    tree = parse_filter(query, kind)
+    planned = compile_filter(tree, kind, tables)
+    plain = compile_filter(tree, kind, tables, plan=False)
+    with engine.connect() as conn:
+        assert set(conn.execute(planned.select).scalars()) == set(
+            conn.execute(plain.select).scalars()
+        ), query
+
+
+def test_context_conditions_become_semi_joins(sqlite_db: tuple[sa.Engine, Tables]) -> None:
+    _, tables = sqlite_db
+    sql = str(filter_node_ids("contexts_a.name = 'r1' AND state = LIVE", ARTIFACT, tables).select)
+    assert "IN (SELECT" in sql
+    assert "LEFT OUTER JOIN" not in sql
+    # Under an OR the context is still LEFT JOINed (OR means OR, docs/mlmd-differences.md F1).
+    sql = str(filter_node_ids("contexts_a.name = 'r1' OR state = LIVE", ARTIFACT, tables).select)
+    assert "IN (SELECT" not in sql
+    assert "LEFT OUTER JOIN" in sql
 
 
 def test_unresolved_trees_are_refused(sqlite_db: tuple[sa.Engine, Tables]) -> None:
