@@ -503,21 +503,26 @@ def _check_unique(
     if names:
 
         def by_name(t: Any) -> Any:
+            # type_id leads the (type_id, name) unique index: without it this is a full scan.
             node = kind.table(t)
-            return sa.select(node.c.id, node.c.type_id, node.c.name).where(
-                node.c.name.in_(sa.bindparam("names", expanding=True))
+            return sa.select(node.c.id, node.c.name).where(
+                node.c.type_id == sa.bindparam("type_id"),
+                node.c.name.in_(sa.bindparam("names", expanding=True)),
             )
 
-        wanted = sorted({n for _, n in names})
-        for found_id, type_id, name in tx.rows_chunked(
-            tx.backend.sql(("ids_by_name", kind.name), by_name), "names", wanted
-        ):
-            own = names.get((type_id, name))
-            if own is not None and own != found_id:
-                raise AlreadyExistsError(
-                    f"{kind.title}.name '{name}' already exists for type_id {type_id} "
-                    f"({kind.name} id {found_id}); names are unique per type"
-                )
+        sql = tx.backend.sql(("ids_by_type_and_name", kind.name), by_name)
+        by_type: dict[int, list[str]] = {}
+        for type_id, name in names:
+            by_type.setdefault(type_id, []).append(name)
+        for type_id, wanted in sorted(by_type.items()):
+            params = {"type_id": type_id}
+            for found_id, name in tx.rows_chunked(sql, "names", sorted(wanted), params):
+                own = names[(type_id, name)]
+                if own != found_id:
+                    raise AlreadyExistsError(
+                        f"{kind.title}.name '{name}' already exists for type_id {type_id} "
+                        f"({kind.name} id {found_id}); names are unique per type"
+                    )
     if externals:
 
         def by_ext(t: Any) -> Any:
