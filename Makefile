@@ -25,7 +25,7 @@ help:
 	@echo "make demo         record a small pipeline into demo-out/demo.db, query it, render it"
 	@echo "make protos       regenerate lineage/proto/_generated from schemas/*.proto"
 	@echo "make dump-schemas regenerate schemas/sql/*.sql from a fresh database per dialect"
-	@echo "make bench        run the benchmarks under bench/"
+	@echo "make bench        a quick pass over the benchmarks under bench/ (see bench/README.md)"
 	@echo "make stress       the long concurrency / crash / scale runs"
 
 $(BIN)/.installed: pyproject.toml
@@ -96,8 +96,13 @@ demo: $(BIN)/.installed graphviz
 stress: $(BIN)/.installed
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m slow tests
 
-bench: $(BIN)/.installed $(MLMD_BIN)/.installed
-	@echo "see bench/README.md for the individual benchmark scripts"
+# A quick pass over every benchmark (small sizes; nothing written). Full runs that regenerate
+# bench/README.md are listed there.
+bench: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz
+	$(BIN)/python bench/track_overhead.py --runs 10 --skip-hash
+	$(BIN)/python bench/render_bench.py --sizes 100 1000 --reps 1
+	$(MLMD_BIN)/python bench/lineage_bench.py --quick
+	$(MLMD_BIN)/python bench/ingest_bench.py --quick
 
 clean:
 	rm -rf $(VENV) $(MLMD_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out

@@ -74,13 +74,14 @@ def value_kind(value: Any) -> int:
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
-def encode_value(value: Any, dialect: str, where: str, int32: bool = False) -> Encoded:
+def encode_value(value: Any, dialect: str, where: object, int32: bool = False) -> Encoded:
     """Encode a ``Value`` into the value columns.
 
     Args:
         value: The ``ml_metadata.Value`` message.
         dialect: 'sqlite', 'mysql' or 'postgresql' (chooses the PROTO encoding).
-        where: The property's place for error messages, e.g. "Artifact.properties['span']".
+        where: The property's place for error messages, e.g. "Artifact.properties['span']"
+            (any object: it is formatted only when the value is refused).
         int32: The database's int_value column is 32-bit (created by ml-metadata on MySQL or
             PostgreSQL): refuse integers outside that range.
 

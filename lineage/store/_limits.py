@@ -94,7 +94,7 @@ _CP1252_THREE = bytes(
 _MYSQL_ESCAPED = ("\\", "'", '"', "\n", "\r", "\x00", "\x1a")
 
 
-def _refuse(where: str, message: str) -> InvalidArgumentError:
+def _refuse(where: object, message: str) -> InvalidArgumentError:
     return InvalidArgumentError(f"{where}: {message}")
 
 
@@ -113,7 +113,7 @@ def mysql_stored_bytes(raw: bytes, latin1_wire: bool = True) -> int:
     return len(raw) + high + three
 
 
-def check_name(value: str, where: str, dialect: str, latin1_wire: bool = False) -> None:
+def check_name(value: str, where: object, dialect: str, latin1_wire: bool = False) -> None:
     """Refuse a name that does not fit ``VARCHAR(255)``, or a NUL on PostgreSQL.
 
     Args:
@@ -142,7 +142,7 @@ def check_name(value: str, where: str, dialect: str, latin1_wire: bool = False) 
 
 
 def check_string(
-    value: str, where: str, dialect: str, column: str = LONG_TEXT, latin1_wire: bool = True
+    value: str, where: object, dialect: str, column: str = LONG_TEXT, latin1_wire: bool = True
 ) -> None:
     """Refuse text too long for its column (``TEXT`` or ``MEDIUMTEXT``), or a NUL on PostgreSQL.
 
@@ -189,7 +189,7 @@ def check_string(
             raise _refuse(where, f"{size:,} bytes, the limit on {dialect} is {limit:,}")
 
 
-def check_bytes(size: int, where: str, dialect: str) -> None:
+def check_bytes(size: int, where: object, dialect: str) -> None:
     """Refuse a serialized proto value of ``size`` bytes too large for ``proto_value``.
 
     SQLite and MySQL store it base64-encoded (4 bytes per 3), PostgreSQL as raw bytes.
@@ -234,7 +234,7 @@ def struct_depth(struct: Any) -> int:
     return deepest
 
 
-def check_struct_depth(struct: Any, where: str) -> None:
+def check_struct_depth(struct: Any, where: object) -> None:
     """Refuse a Struct nested deeper than protobuf can parse back (:data:`STRUCT_DEPTH_LIMIT`)."""
     depth = struct_depth(struct)
     if depth > STRUCT_DEPTH_LIMIT:

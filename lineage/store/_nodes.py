@@ -227,6 +227,19 @@ def _where(kind: Kind, index: int, msg: Any, suffix: str = "") -> str:
     return f"{kind.title}[{index}]{ident}{suffix}"
 
 
+class _Place:
+    """A property's place for error messages, formatted only if one is raised."""
+
+    __slots__ = ("custom", "index", "kind", "msg", "name")
+
+    def __init__(self, kind: Kind, index: int, msg: Any, name: str, custom: bool) -> None:
+        self.kind, self.index, self.msg, self.name, self.custom = kind, index, msg, name, custom
+
+    def __str__(self) -> str:
+        field = "custom_properties" if self.custom else "properties"
+        return _where(self.kind, self.index, self.msg, f".{field}['{self.name}']")
+
+
 def _encode_props(
     tx: Tx, kind: Kind, index: int, msg: Any, declared: dict[str, int]
 ) -> dict[tuple[str, bool], Encoded]:
@@ -234,22 +247,26 @@ def _encode_props(
     int32 = tx.backend.int32_values
     out: dict[tuple[str, bool], Encoded] = {}
     for name, value in msg.properties.items():
-        where = _where(kind, index, msg, f".properties['{name}']")
-        if name not in declared:
+        declared_kind = declared.get(name)
+        if declared_kind is None:
             raise InvalidArgumentError(
-                f"{where}: Found unknown property: {name} (not declared in its type)"
+                f"{_Place(kind, index, msg, name, False)}: Found unknown property: {name} "
+                "(not declared in its type)"
             )
         got = value_kind(value)
-        if got != declared[name]:
+        if got != declared_kind:
             raise InvalidArgumentError(
-                f"{where}: Found unmatched property type: {name} (declared "
-                f"{PROPERTY_TYPE_NAMES.get(declared[name])}, got {PROPERTY_TYPE_NAMES.get(got)})"
+                f"{_Place(kind, index, msg, name, False)}: Found unmatched property type: "
+                f"{name} (declared {PROPERTY_TYPE_NAMES.get(declared_kind)}, got "
+                f"{PROPERTY_TYPE_NAMES.get(got)})"
             )
-        out[(name, False)] = encode_value(value, dialect, where, int32)
+        out[(name, False)] = encode_value(
+            value, dialect, _Place(kind, index, msg, name, False), int32
+        )
     for name, value in msg.custom_properties.items():
         check_property_name(name, kind.title, index, msg, dialect, tx.backend._utf8_over_latin1)
         out[(name, True)] = encode_value(
-            value, dialect, _where(kind, index, msg, f".custom_properties['{name}']"), int32
+            value, dialect, _Place(kind, index, msg, name, True), int32
         )
     return out
 
