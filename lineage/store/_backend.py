@@ -51,6 +51,8 @@ CHUNK = 500
 FETCH_BATCH = 2_000
 #: Most one-off statements (e.g. lineage start filters) kept compiled per store.
 ADHOC_CACHE = 1024
+#: ``Tx.adhoc_within`` checks its budget every this many SQLite VM steps.
+_PROGRESS_EVERY = 1_000
 #: Values per statement in ``rows_chunked`` on MySQL/PostgreSQL (placeholder limit 65,535).
 CHUNK_SERVER = 5_000
 #: On SQLite, integer lists longer than this are bound as one JSON array (``json_each``).
@@ -126,6 +128,8 @@ class Backend:
         self._compiler = _compile_dialect(self.dialect)
         self._cache: dict[Any, SQL] = {}
         self.adhoc_cache: dict[Any, tuple[str, dict[str, Any]]] = {}
+        # Filtered first pages (by cache key) whose in-order walk ran out of budget.
+        self.slow_first_pages: set[Any] = set()
         self._local = threading.local()
         self._lock = threading.RLock()
         # Connections are held per thread; a thread's connection closes when the thread ends
@@ -497,20 +501,58 @@ class Tx:
         self.cur.execute(text, params)
         return list(self.cur.fetchall())
 
-    def adhoc_cached(self, key: Any, build: Callable[[], Any]) -> list[Any]:
-        """Like ``adhoc`` for a statement that ``key`` fully determines, bound values included.
-
-        The compiled text and values are kept (up to ``ADHOC_CACHE`` keys), so repeating a query
-        such as a ``get_lineage_subgraph`` start filter skips SQLAlchemy's compiler.
-        """
+    def _compiled(self, key: Any, build: Callable[[], Any]) -> tuple[str, dict[str, Any]]:
+        if key is None:
+            return self.backend.compile_adhoc(build())
         cache = self.backend.adhoc_cache
         found = cache.get(key)
         if found is None:
             found = self.backend.compile_adhoc(build())
             if len(cache) < ADHOC_CACHE:
                 cache[key] = found
-        self.cur.execute(*found)
+        return found
+
+    def adhoc_cached(
+        self, key: Any, build: Callable[[], Any], params: dict[str, Any] | None = None
+    ) -> list[Any]:
+        """Like ``adhoc`` for a statement that ``key`` determines, bound values included.
+
+        The compiled text and values are kept (up to ``ADHOC_CACHE`` keys), so repeating a query
+        such as a ``get_lineage_subgraph`` start filter skips SQLAlchemy's compiler. ``params``
+        supplies the values of parameters left unbound in the statement (e.g. a limit);
+        ``key=None`` compiles without caching.
+        """
+        text, bound = self._compiled(key, build)
+        self.cur.execute(text, {**bound, **params} if params else bound)
         return list(self.cur.fetchall())
+
+    def adhoc_within(
+        self, key: Any, build: Callable[[], Any], steps: int, params: dict[str, Any] | None = None
+    ) -> list[Any] | None:
+        """``adhoc_cached`` on SQLite, unless the query takes more than about ``steps`` VM steps.
+
+        Returns its rows, or None when the query was stopped at the budget (the transaction
+        stays usable: only that statement is interrupted).
+        """
+        text, bound = self._compiled(key, build)
+        calls = steps // _PROGRESS_EVERY
+        spent = 0
+
+        def progress() -> int:
+            nonlocal spent
+            spent += 1
+            return 1 if spent > calls else 0
+
+        self.conn.set_progress_handler(progress, _PROGRESS_EVERY)
+        try:
+            self.cur.execute(text, {**bound, **params} if params else bound)
+            return list(self.cur.fetchall())
+        except self.backend.dbapi.OperationalError:
+            if spent <= calls:
+                raise
+            return None
+        finally:
+            self.conn.set_progress_handler(None, 0)
 
     def type_cache_token(self) -> Any:
         """A token that changes whenever cached type info may be stale (None: don't cache).

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 
 from lineage.errors import InvalidArgumentError
 from lineage.store._backend import Tx
@@ -19,6 +20,11 @@ from lineage.store._kinds import Kind
 from lineage.store._nodes import node_select, read_nodes
 
 __all__ = ["ListOptions", "OrderByField", "list_nodes"]
+
+#: The SQLite VM steps a filtered first page may take walking the nodes in order (a few ms).
+FIRST_PAGE_STEPS = 100_000
+#: Most filters remembered as too slow for the in-order walk, per store.
+ADHOC_SLOW = 1_024
 
 
 class OrderByField(enum.Enum):
@@ -95,30 +101,72 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
     filter_query = getattr(options, "filter_query", None) if options is not None else None
     t = tx.backend.tables
     node = kind.table(t)
-    stmt = node_select(t, kind)
-    if filter_query:
-        from lineage.store._filters import filter_node_ids
 
-        compiled = filter_node_ids(filter_query, kind.name, t)
-        stmt = stmt.where(node.c.id.in_(compiled.select))
-    if scope is not None:
-        link = t.attribution if kind.name == "artifact" else t.association
-        member = link.c[kind.owner]
-        stmt = stmt.where(
-            node.c.id.in_(sa.select(member).where(link.c.context_id == sa.bindparam("scope_id")))
-        )
-    column = node.c[_ORDER_COLUMNS[field]]
-    keys = [column] if field == OrderByField.ID else [column, node.c.id]
-    stmt = stmt.order_by(*(k.asc() if asc else k.desc() for k in keys))
+    def listing(match: ColumnElement[bool] | None) -> sa.Select[Any]:
+        stmt = node_select(t, kind)
+        if match is not None:
+            stmt = stmt.where(match)
+        if scope is not None:
+            link = t.attribution if kind.name == "artifact" else t.association
+            member = link.c[kind.owner]
+            stmt = stmt.where(
+                node.c.id.in_(
+                    sa.select(member).where(link.c.context_id == sa.bindparam("scope_id"))
+                )
+            )
+        column = node.c[_ORDER_COLUMNS[field]]
+        keys = [column] if field == OrderByField.ID else [column, node.c.id]
+        stmt = stmt.order_by(*(k.asc() if asc else k.desc() for k in keys))
+        if limit:
+            stmt = stmt.limit(sa.bindparam("row_limit", type_=sa.Integer()))
+            stmt = stmt.offset(sa.bindparam("row_offset", type_=sa.Integer()))
+        return stmt
+
     params: dict[str, Any] = {"scope_id": int(scope[1])} if scope is not None else {}
     if limit:
-        stmt = stmt.limit(sa.bindparam("row_limit", type_=sa.Integer()))
-        stmt = stmt.offset(sa.bindparam("row_offset", type_=sa.Integer()))
         params["row_limit"] = int(limit)
         params["row_offset"] = 0
-    if filter_query:
-        rows = tx.adhoc(stmt.params(params))
-    else:
-        key = ("list", kind.name, field, asc, bool(limit), scope is not None)
-        rows = tx.rows(tx.backend.sql(key, lambda _t: stmt), params)
-    return read_nodes(tx, kind, rows)
+    if not filter_query:
+        sql_key = ("list", kind.name, field, asc, bool(limit), scope is not None)
+        rows = tx.rows(tx.backend.sql(sql_key, lambda _t: listing(None)), params)
+        return read_nodes(tx, kind, rows)
+
+    from lineage.store._filters import filter_node_ids
+
+    # A filter given as text determines the statement: compiled forms are kept per store.
+    key: tuple[Any, ...] | None = None
+    if isinstance(filter_query, str):
+        key = (kind.name, filter_query, field, asc, bool(limit), scope is not None)
+    parts: list[Any] = []
+
+    def compiled() -> Any:
+        if not parts:
+            parts.append(filter_node_ids(filter_query, kind.name, t))
+        return parts[0]
+
+    found = None
+    slow = tx.backend.slow_first_pages
+    if limit and tx.dialect == "sqlite" and (key is None or key not in slow):
+        # id IN (<filter>) evaluates the whole filter before the limit applies: a first page of
+        # 100 among 26,000 matches costs as much as all of them. Testing each node in the
+        # listing's order (a correlated EXISTS) stops at the limit: fast when matches are
+        # common, slow when they are rare, so it runs with a step budget and the IN form takes
+        # over (and is used directly next time).
+        def walk() -> sa.Select[Any]:
+            c = compiled()
+            match = (
+                sa.select(sa.literal(1))
+                .select_from(c.from_clause)
+                .where(c.node.c.id == node.c.id, c.where)
+                .exists()
+            )
+            return listing(match)
+
+        walk_key = None if key is None else ("walk", *key)
+        found = tx.adhoc_within(walk_key, walk, FIRST_PAGE_STEPS, params)
+        if found is None and key is not None and len(slow) < ADHOC_SLOW:
+            slow.add(key)
+    if found is None:
+        in_key = None if key is None else ("in", *key)
+        found = tx.adhoc_cached(in_key, lambda: listing(node.c.id.in_(compiled().select)), params)
+    return read_nodes(tx, kind, found)
