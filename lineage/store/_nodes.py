@@ -20,6 +20,7 @@ from lineage.store._convert import (
     STRUCT_PREFIX,
     Encoded,
     decode_value,
+    encode_plain,
     encode_value,
     now_ms,
     value_kind,
@@ -260,14 +261,14 @@ def _encode_props(
                 f"{name} (declared {PROPERTY_TYPE_NAMES.get(declared_kind)}, got "
                 f"{PROPERTY_TYPE_NAMES.get(got)})"
             )
-        out[(name, False)] = encode_value(
-            value, dialect, _Place(kind, index, msg, name, False), int32
-        )
+        out[(name, False)] = encode_plain(
+            value, value.WhichOneof("value"), dialect, int32
+        ) or encode_value(value, dialect, _Place(kind, index, msg, name, False), int32)
     for name, value in msg.custom_properties.items():
         check_property_name(name, kind.title, index, msg, dialect, tx.backend._utf8_over_latin1)
-        out[(name, True)] = encode_value(
-            value, dialect, _Place(kind, index, msg, name, True), int32
-        )
+        out[(name, True)] = encode_plain(
+            value, value.WhichOneof("value"), dialect, int32
+        ) or encode_value(value, dialect, _Place(kind, index, msg, name, True), int32)
     return out
 
 
