@@ -133,6 +133,8 @@ class CompiledFilter:
         where: The compiled predicate.
         needs_distinct: False when no join can repeat a node (only property and type joins), so
             a caller building its own select from ``from_clause`` and ``where`` may skip DISTINCT.
+        ids: The matching ids, possibly repeated, for ``id IN (...)``: without DISTINCT, and
+            when the whole filter is one context condition, just that condition's link select.
     """
 
     select: sa.Select[tuple[int]]
@@ -140,6 +142,7 @@ class CompiledFilter:
     from_clause: sa.FromClause
     where: ColumnElement[bool]
     needs_distinct: bool
+    ids: sa.Select[Any]
 
 
 def filter_node_ids(expr_or_text: Expr | str, kind: str, tables: Tables) -> CompiledFilter:
@@ -209,17 +212,22 @@ def compile_filter(expr: Expr, kind: str, tables: Tables, *, plan: bool = True) 
             from_clause = from_clause.join(alias, onclause)
         else:
             from_clause = from_clause.outerjoin(alias, onclause)
+    members: sa.Select[Any] | None = None
     for key, condition in semi_where.items():
         anchor, column = compiler.anchors[key]
         members = sa.select(anchor.c[column]).select_from(sub_from[key]).where(condition)
         where = sa.and_(where, compiler.node.c.id.in_(members))
-    select = sa.select(compiler.node.c.id).select_from(from_clause).where(where).distinct()
+    select = sa.select(compiler.node.c.id).select_from(from_clause).where(where)
+    ids = select
+    if members is not None and not outer and len(semi) == 1 and not compiler.joins_outside(semi):
+        ids = members  # the node table adds nothing when used as ``node.id IN (ids)``
     return CompiledFilter(
-        select=select,
+        select=select.distinct(),
         node=compiler.node,
         from_clause=from_clause,
         where=where,
         needs_distinct=any(key not in semi for key in compiler.neighbors),
+        ids=ids,
     )
 
 
@@ -303,6 +311,10 @@ class _Compiler:
         self, alias: sa.FromClause, onclause: ColumnElement[bool], owner: _RowKey | None = None
     ) -> None:
         self.joins.append((alias, onclause, owner))
+
+    def joins_outside(self, keys: Any) -> bool:
+        """Whether any join belongs to no key of ``keys`` (the node's type, a property, ...)."""
+        return any(owner is None or owner not in keys for _, _, owner in self.joins)
 
     def _anchor(self, alias: sa.FromClause, column: str, key: _RowKey) -> None:
         """Join a neighbour's first table, whose ``column`` holds the node's id."""

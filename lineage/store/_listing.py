@@ -168,5 +168,5 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
             slow.add(key)
     if found is None:
         in_key = None if key is None else ("in", *key)
-        found = tx.adhoc_cached(in_key, lambda: listing(node.c.id.in_(compiled().select)), params)
+        found = tx.adhoc_cached(in_key, lambda: listing(node.c.id.in_(compiled().ids)), params)
     return read_nodes(tx, kind, found)

@@ -601,10 +601,12 @@ def test_planned_joins_select_the_same_nodes(
     tree = parse_filter(query, kind)
     planned = compile_filter(tree, kind, tables)
     plain = compile_filter(tree, kind, tables, plan=False)
+    table = getattr(tables, kind)
+    listed = sa.select(table.c.id).where(table.c.id.in_(planned.ids))
     with engine.connect() as conn:
-        assert set(conn.execute(planned.select).scalars()) == set(
-            conn.execute(plain.select).scalars()
-        ), query
+        expected = set(conn.execute(plain.select).scalars())
+        assert set(conn.execute(planned.select).scalars()) == expected, query
+        assert set(conn.execute(listed).scalars()) == expected, query
 
 
 def test_context_conditions_become_semi_joins(sqlite_db: tuple[sa.Engine, Tables]) -> None:
