@@ -135,6 +135,7 @@ class CompiledFilter:
             a caller building its own select from ``from_clause`` and ``where`` may skip DISTINCT.
         ids: The matching ids, possibly repeated, for ``id IN (...)``: without DISTINCT, and
             when the whole filter is one context condition, just that condition's link select.
+        flat: True when ``ids`` is that link select (it does not read the node table).
     """
 
     select: sa.Select[tuple[int]]
@@ -143,6 +144,7 @@ class CompiledFilter:
     where: ColumnElement[bool]
     needs_distinct: bool
     ids: sa.Select[Any]
+    flat: bool = False
 
 
 def filter_node_ids(expr_or_text: Expr | str, kind: str, tables: Tables) -> CompiledFilter:
@@ -228,6 +230,7 @@ def compile_filter(expr: Expr, kind: str, tables: Tables, *, plan: bool = True) 
         where=where,
         needs_distinct=any(key not in semi for key in compiler.neighbors),
         ids=ids,
+        flat=ids is members,
     )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from lineage.errors import InvalidArgumentError
 from lineage.store._backend import Tx
 from lineage.store._kinds import Kind
-from lineage.store._nodes import node_select, read_nodes
+from lineage.store._nodes import get_nodes_by_ids, node_select, read_nodes
 
 __all__ = ["ListOptions", "OrderByField", "list_nodes"]
 
@@ -102,8 +102,8 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
     t = tx.backend.tables
     node = kind.table(t)
 
-    def listing(match: ColumnElement[bool] | None) -> sa.Select[Any]:
-        stmt = node_select(t, kind)
+    def listing(match: ColumnElement[bool] | None, ids_only: bool = False) -> sa.Select[Any]:
+        stmt = sa.select(node.c.id) if ids_only else node_select(t, kind)
         if match is not None:
             stmt = stmt.where(match)
         if scope is not None:
@@ -166,6 +166,38 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
         found = tx.adhoc_within(walk_key, walk, FIRST_PAGE_STEPS, params)
         if found is None and key is not None and len(slow) < ADHOC_SLOW:
             slow.add(key)
+    if found is None and limit and tx.dialect != "sqlite":
+        # Servers order and cut the ids alone far more cheaply than whole rows joined with
+        # their types (MariaDB sorts the joined rows in a temporary table), and the filter's
+        # own joins more cheaply than through id IN (...): ids first, then the nodes by id.
+        def page_ids() -> sa.Select[Any]:
+            c = compiled()
+            if c.flat:  # one context condition: its members, ordered on the node table
+                return listing(node.c.id.in_(c.ids), ids_only=True)
+            n = c.node
+            column = n.c[_ORDER_COLUMNS[field]]
+            keys = [column] if field == OrderByField.ID else [column, n.c.id]
+            stmt = sa.select(*([n.c.id] if field == OrderByField.ID else [n.c.id, column]))
+            stmt = stmt.select_from(c.from_clause).where(c.where)
+            if scope is not None:
+                link = t.attribution if kind.name == "artifact" else t.association
+                stmt = stmt.where(
+                    n.c.id.in_(
+                        sa.select(link.c[kind.owner]).where(
+                            link.c.context_id == sa.bindparam("scope_id")
+                        )
+                    )
+                )
+            if c.needs_distinct:
+                stmt = stmt.distinct()
+            stmt = stmt.order_by(*(k.asc() if asc else k.desc() for k in keys))
+            stmt = stmt.limit(sa.bindparam("row_limit", type_=sa.Integer()))
+            return stmt.offset(sa.bindparam("row_offset", type_=sa.Integer()))
+
+        ids_key = None if key is None else ("ids", *key)
+        ids = [row[0] for row in tx.adhoc_cached(ids_key, page_ids, params)]
+        by_id = {n.id: n for n in get_nodes_by_ids(tx, kind, ids)}
+        return [by_id[i] for i in ids if i in by_id]
     if found is None:
         in_key = None if key is None else ("in", *key)
         found = tx.adhoc_cached(in_key, lambda: listing(node.c.id.in_(compiled().ids)), params)
