@@ -146,7 +146,7 @@ def _cards(d: AuditDossier) -> h.Markup:
         h.card(
             "Data inputs",
             len(f["data"]),
-            f"{plural(len(f['roots']), 'root')}, {len(f['unfingerprinted'])} without fingerprint",
+            f"{plural(len(f['roots']), 'root')} ({len(f['unfingerprinted'])} without fingerprint)",
             "warn" if f["unfingerprinted"] else "",
         ),
         h.card(
