@@ -714,8 +714,8 @@ def build_workload(
     info.build_seconds = round(time.perf_counter() - started, 1)
     if path is None:
         # InnoDB refreshes its index statistics in the background some time after a bulk
-        # load; until then the optimizer can pick plans 100x slower (seen on the recursive
-        # lineage walk). Measure the steady state, as a store in use has.
+        # load. Once, right after rebuilding, the recursive lineage walk ran 100x slower until
+        # ANALYZE (not reproduced on a second fresh build): measure the steady state.
         _analyze_mysql(url)
     info.sqlite_path = str(path) if path is not None else None
     info.mysql_database = database
