@@ -34,7 +34,6 @@ import json
 import math
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -48,6 +47,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from _memory import MemoryResult, child_report, measure, measure_in_subprocess  # noqa: E402
+from _sections import p90, replace_section  # noqa: E402
 from workload import DEFAULT_MYSQL_URL, WorkloadInfo, build_workload  # noqa: E402
 
 README = HERE / "README.md"
@@ -276,11 +276,6 @@ class Row:
     target: float | None = None
     speed_ok: bool | None = None
     memory_ok: bool | None = None
-
-
-def p90(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
 
 
 class Failed:
@@ -739,20 +734,6 @@ MISSES = [
 ]
 
 
-def write_readme(text: str, path: Path = README) -> None:
-    """Replace (or append) the "Lineage queries" section of bench/README.md."""
-    if path.exists():
-        current = path.read_text()
-    else:
-        current = "# Benchmarks\n\nScripts that print tables; they are not timed tests.\n\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text.rstrip() + "\n\n", current, count=1)
-    else:
-        updated = current.rstrip() + "\n\n" + text.rstrip() + "\n"
-    path.write_text(updated.rstrip() + "\n")
-
-
 # ----------------------------------------------------------------------------- main
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -868,7 +849,7 @@ def main(argv: list[str] | None = None) -> int:
         rows, infos, meta = load(args.render)
         print_table(rows)
         if args.readme != "no":
-            write_readme(section(rows, infos, meta))
+            replace_section(SECTION, section(rows, infos, meta))
             _say(f"wrote the table to {README}")
         return 0
     started = time.perf_counter()
@@ -893,7 +874,7 @@ def main(argv: list[str] | None = None) -> int:
     save(args.json, rows, infos, meta)
     _say(f"raw results: {args.json}")
     if args.readme == "yes" or (args.readme == "auto" and not args.quick):
-        write_readme(section(rows, infos, meta))
+        replace_section(SECTION, section(rows, infos, meta))
         _say(f"wrote the table to {README}")
     _say(f"done in {time.perf_counter() - started:,.0f} s (lineage from {meta['lineage']})")
     return 1 if any(r.answer.startswith("FAIL") for r in rows) else 0

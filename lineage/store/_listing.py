@@ -102,25 +102,25 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
     t = tx.backend.tables
     node = kind.table(t)
 
-    def listing(match: ColumnElement[bool] | None, ids_only: bool = False) -> sa.Select[Any]:
-        stmt = sa.select(node.c.id) if ids_only else node_select(t, kind)
-        if match is not None:
-            stmt = stmt.where(match)
+    def ordered(stmt: sa.Select[Any], n: Any) -> sa.Select[Any]:
+        """``stmt`` with the listing's scope, order and limit, on the node table or alias ``n``."""
         if scope is not None:
             link = t.attribution if kind.name == "artifact" else t.association
-            member = link.c[kind.owner]
-            stmt = stmt.where(
-                node.c.id.in_(
-                    sa.select(member).where(link.c.context_id == sa.bindparam("scope_id"))
-                )
+            members = sa.select(link.c[kind.owner]).where(
+                link.c.context_id == sa.bindparam("scope_id")
             )
-        column = node.c[_ORDER_COLUMNS[field]]
-        keys = [column] if field == OrderByField.ID else [column, node.c.id]
+            stmt = stmt.where(n.c.id.in_(members))
+        column = n.c[_ORDER_COLUMNS[field]]
+        keys = [column] if field == OrderByField.ID else [column, n.c.id]
         stmt = stmt.order_by(*(k.asc() if asc else k.desc() for k in keys))
         if limit:
             stmt = stmt.limit(sa.bindparam("row_limit", type_=sa.Integer()))
             stmt = stmt.offset(sa.bindparam("row_offset", type_=sa.Integer()))
         return stmt
+
+    def listing(match: ColumnElement[bool] | None, ids_only: bool = False) -> sa.Select[Any]:
+        stmt = sa.select(node.c.id) if ids_only else node_select(t, kind)
+        return ordered(stmt if match is None else stmt.where(match), node)
 
     params: dict[str, Any] = {"scope_id": int(scope[1])} if scope is not None else {}
     if limit:
@@ -176,23 +176,9 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
                 return listing(node.c.id.in_(c.ids), ids_only=True)
             n = c.node
             column = n.c[_ORDER_COLUMNS[field]]
-            keys = [column] if field == OrderByField.ID else [column, n.c.id]
-            stmt = sa.select(*([n.c.id] if field == OrderByField.ID else [n.c.id, column]))
+            stmt = sa.select(n.c.id) if field == OrderByField.ID else sa.select(n.c.id, column)
             stmt = stmt.select_from(c.from_clause).where(c.where)
-            if scope is not None:
-                link = t.attribution if kind.name == "artifact" else t.association
-                stmt = stmt.where(
-                    n.c.id.in_(
-                        sa.select(link.c[kind.owner]).where(
-                            link.c.context_id == sa.bindparam("scope_id")
-                        )
-                    )
-                )
-            if c.needs_distinct:
-                stmt = stmt.distinct()
-            stmt = stmt.order_by(*(k.asc() if asc else k.desc() for k in keys))
-            stmt = stmt.limit(sa.bindparam("row_limit", type_=sa.Integer()))
-            return stmt.offset(sa.bindparam("row_offset", type_=sa.Integer()))
+            return ordered(stmt.distinct() if c.needs_distinct else stmt, n)
 
         ids_key = None if key is None else ("ids", *key)
         ids = [row[0] for row in tx.adhoc_cached(ids_key, page_ids, params)]
