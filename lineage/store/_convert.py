@@ -36,6 +36,7 @@ __all__ = [
     "STRUCT_PREFIX",
     "decode_value",
     "encode_value",
+    "field_kind",
     "now_ms",
     "value_kind",
 ]
@@ -75,6 +76,11 @@ def now_ms() -> int:
 def value_kind(value: Any) -> int:
     """The PropertyType that a ``Value`` message holds (UNKNOWN when it holds nothing)."""
     which = value.WhichOneof("value")
+    return UNKNOWN if which is None else _KIND_BY_FIELD[which]
+
+
+def field_kind(which: str | None) -> int:
+    """The PropertyType of a ``Value`` whose oneof field is ``which`` (``WhichOneof("value")``)."""
     return UNKNOWN if which is None else _KIND_BY_FIELD[which]
 
 
