@@ -50,8 +50,9 @@ def walk(
         limit=limit,
         hydrate=not ids_only,
     )
-    hops = {key("artifact", a): d for a, d in result.artifacts.items()}
-    hops.update({key("execution", x): d for x, d in result.executions.items()})
+    # Keys written out as key() makes them: this runs once per reached node.
+    hops = {f"artifact:{a}": d for a, d in result.artifacts.items()}
+    hops.update({f"execution:{x}": d for x, d in result.executions.items()})
     focus = tuple(key("artifact", a) for a in result.start_artifacts) + tuple(
         key("execution", x) for x in result.start_executions
     )

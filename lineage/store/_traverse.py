@@ -166,21 +166,31 @@ def _statement(
     # all of Event in idx_event_execution_id order (to skip a sort) over probing the reached
     # artifacts, an O(|Event|) plan.
     x_id = e3.c.execution_id + _lit(0)
-    reached_x = (
-        sa.select(x_id.label("id"), (sa.func.min(reached_a.c.depth) + _lit(1)).label("depth"))
-        .select_from(reached_a)
-        .join(e3, e3.c.artifact_id == reached_a.c.id)
-        .where(*expand_a)
-        .group_by(x_id)
-        .cte("reached_x")
-    )
+    if limited:
+        reached_x = (
+            sa.select(x_id.label("id"), (sa.func.min(reached_a.c.depth) + _lit(1)).label("depth"))
+            .select_from(reached_a)
+            .join(e3, e3.c.artifact_id == reached_a.c.id)
+            .where(*expand_a)
+            .group_by(x_id)
+            .cte("reached_x")
+        )
+    else:  # every depth is 0: the executions, once each
+        reached_x = (
+            sa.select(x_id.label("id"), _lit(0).label("depth"))
+            .select_from(reached_a)
+            .join(e3, e3.c.artifact_id == reached_a.c.id)
+            .where(*expand_a)
+            .distinct()
+            .cte("reached_x")
+        )
     null = sa.cast(sa.null(), sa.BigInteger())
     zero = sa.cast(_lit(0), sa.BigInteger())
+    # Without events the rows are (tag, id, depth); with them, four event columns follow.
+    pad = [null, null, null, null] if with_events else []
     parts = [
-        sa.select(
-            _lit("a").label("tag"), reached_a.c.id, reached_a.c.depth, null, null, null, null
-        ),
-        sa.select(_lit("x"), reached_x.c.id, reached_x.c.depth, null, null, null, null),
+        sa.select(_lit("a").label("tag"), reached_a.c.id, reached_a.c.depth, *pad),
+        sa.select(_lit("x"), reached_x.c.id, reached_x.c.depth, *pad),
     ]
     if with_events:
         # Candidate events: followed from expanded artifacts ...
@@ -228,15 +238,11 @@ def _statement(
         parts += [cand_a, cand_x]
     if ending_a is not None:
         parts.append(
-            sa.select(_lit("A"), reached_a.c.id, null, null, null, null, null).where(
-                _in(reached_a.c.id, ending_a)
-            )
+            sa.select(_lit("A"), reached_a.c.id, null, *pad).where(_in(reached_a.c.id, ending_a))
         )
     if ending_x is not None:
         parts.append(
-            sa.select(_lit("X"), reached_x.c.id, null, null, null, null, null).where(
-                _in(reached_x.c.id, ending_x)
-            )
+            sa.select(_lit("X"), reached_x.c.id, null, *pad).where(_in(reached_x.c.id, ending_x))
         )
     return sa.union_all(*parts)
 
@@ -365,19 +371,20 @@ def _walk(
 
     found = _Found({}, {}, [], [], set(), set())
     depth_a, depth_x = found.depth_a, found.depth_x
-    for tag, ident, depth, art, exe, etype, ms in rows:
+    for row in rows:  # (tag, id, depth) and, with events, (artifact, execution, type, ms)
+        tag, ident = row[0], int(row[1])
         if tag == "a":
-            depth_a[int(ident)] = int(depth) if limited else 0
+            depth_a[ident] = int(row[2]) if limited else 0
         elif tag == "x":
-            depth_x[int(ident)] = int(depth) if limited else 0
+            depth_x[ident] = int(row[2]) if limited else 0
         elif tag == "e":
-            found.from_artifact.append((int(art), int(exe), int(etype), ms, int(ident)))
+            found.from_artifact.append((int(row[3]), int(row[4]), int(row[5]), row[6], ident))
         elif tag == "f":
-            found.from_execution.append((int(art), int(exe), int(etype), ms, int(ident)))
+            found.from_execution.append((int(row[3]), int(row[4]), int(row[5]), row[6], ident))
         elif tag == "A":
-            found.ending_artifacts.add(int(ident))
+            found.ending_artifacts.add(ident)
         else:
-            found.ending_executions.add(int(ident))
+            found.ending_executions.add(ident)
     for x in start_x:
         depth_x[x] = 0
     holder = Traversal(
@@ -519,12 +526,14 @@ def _apply_rules(
 ) -> None:
     """Keep the nodes and events MLMD's breadth-first walk would return."""
     end_a, end_x = result.ending_artifacts, result.ending_executions
-    for a, d in depth_a.items():
-        if a not in end_a or include_a:
-            result.artifacts[a] = d
-    for x, d in depth_x.items():
-        if x not in end_x or include_x:
-            result.executions[x] = d
+    if include_a or not end_a:
+        result.artifacts.update(depth_a)
+    else:
+        result.artifacts.update((a, d) for a, d in depth_a.items() if a not in end_a)
+    if include_x or not end_x:
+        result.executions.update(depth_x)
+    else:
+        result.executions.update((x, d) for x, d in depth_x.items() if x not in end_x)
     seen: set[int] = set()
     # An event crossed from expanded node u to v is kept when v is new at the next hop, when v is
     # an ending node that is returned, or (directional walks only) when v was reached earlier.
