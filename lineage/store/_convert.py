@@ -35,6 +35,7 @@ from lineage.store._limits import (
 __all__ = [
     "STRUCT_PREFIX",
     "decode_value",
+    "SHORT_TEXT",
     "encode_value",
     "field_kind",
     "now_ms",
@@ -88,32 +89,11 @@ INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 # Property strings up to this many characters always fit (4 UTF-8 bytes a character; on MySQL
 # up to 12 bytes through the latin1 wire): no size check needed.
-_SHORT_TEXT = {
+SHORT_TEXT = {
     "sqlite": SQLITE_MAX_BYTES // 4,
     "mysql": MYSQL_MEDIUM_BYTES // 12,
     "postgresql": POSTGRESQL_FIELD_BYTES // 4,
 }
-
-
-def encode_plain(value: Any, which: str | None, dialect: str, int32: bool) -> Encoded | None:
-    """:func:`encode_value` for values that need no check (most of them), else None.
-
-    ``which`` is ``value.WhichOneof("value")``. None means "call encode_value", which checks
-    the value and names it in its error.
-    """
-    if which == "int_value":
-        return None if int32 else (value.int_value, None, None, None, None)
-    if which == "string_value":
-        text = value.string_value
-        if len(text) > _SHORT_TEXT[dialect] or (dialect == "postgresql" and "\x00" in text):
-            return None
-        return (None, None, text, None, None)
-    if which == "double_value":
-        number = value.double_value
-        return (None, number, None, None, None) if math.isfinite(number) else None
-    if which == "bool_value":
-        return (None, None, None, None, bool(value.bool_value))
-    return None
 
 
 def encode_value(value: Any, dialect: str, where: object, int32: bool = False) -> Encoded:

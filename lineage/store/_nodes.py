@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from math import isfinite
 from operator import itemgetter
 from typing import Any
 
@@ -18,10 +19,10 @@ from lineage.errors import AlreadyExistsError, InvalidArgumentError, NotFoundErr
 from lineage.store._backend import CHUNK, Tx
 from lineage.store._convert import (
     PROPERTY_TYPE_NAMES,
+    SHORT_TEXT,
     STRUCT_PREFIX,
     Encoded,
     decode_value,
-    encode_plain,
     encode_value,
     field_kind,
     now_ms,
@@ -246,32 +247,40 @@ def _encode_props(
     tx: Tx, kind: Kind, index: int, msg: Any, declared: dict[str, int]
 ) -> dict[tuple[str, bool], Encoded]:
     # The hot loop of every node write: keys are iterated on the map itself (its items() view
-    # is a Python generator), and each value's oneof is read once.
+    # is a Python generator), each value's oneof is read once, and the common values (ints,
+    # finite doubles, short strings) are encoded here; encode_value checks and encodes the rest.
     dialect = tx.dialect
     int32 = tx.backend.int32_values
+    short = SHORT_TEXT[dialect]
+    pg = dialect == "postgresql"
     out: dict[tuple[str, bool], Encoded] = {}
-    props = msg.properties
-    for name in props:
-        value = props[name]
-        which = value.WhichOneof("value")
-        declared_kind = declared.get(name)
-        if declared_kind is None or declared_kind != field_kind(which):
-            _refuse_property(kind, index, msg, name, declared_kind, field_kind(which))
-        out[(name, False)] = encode_plain(value, which, dialect, int32) or encode_value(
-            value, dialect, _Place(kind, index, msg, name, False), int32
-        )
-    custom = msg.custom_properties
-    if custom:
-        checked = dialect == "postgresql"
-        for name in custom:
-            if checked or len(name) > _SHORT_NAME:
-                check_property_name(
-                    name, kind.title, index, msg, dialect, tx.backend._utf8_over_latin1
-                )
-            value = custom[name]
+    for custom, props in ((False, msg.properties), (True, msg.custom_properties)):
+        for name in props:
+            value = props[name]
             which = value.WhichOneof("value")
-            out[(name, True)] = encode_plain(value, which, dialect, int32) or encode_value(
-                value, dialect, _Place(kind, index, msg, name, True), int32
+            if custom:
+                if pg or len(name) > _SHORT_NAME:
+                    check_property_name(
+                        name, kind.title, index, msg, dialect, tx.backend._utf8_over_latin1
+                    )
+            else:
+                declared_kind = declared.get(name)
+                if declared_kind is None or declared_kind != field_kind(which):
+                    _refuse_property(kind, index, msg, name, declared_kind, field_kind(which))
+            encoded: Encoded | None = None
+            if which == "string_value":
+                text = value.string_value
+                if len(text) <= short and not (pg and "\x00" in text):
+                    encoded = (None, None, text, None, None)
+            elif which == "int_value":
+                if not int32:
+                    encoded = (value.int_value, None, None, None, None)
+            elif which == "double_value":
+                number = value.double_value
+                if isfinite(number):
+                    encoded = (None, number, None, None, None)
+            out[(name, custom)] = encoded or encode_value(
+                value, dialect, _Place(kind, index, msg, name, custom), int32
             )
     return out
 
