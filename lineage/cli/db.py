@@ -57,9 +57,13 @@ def _store_info(db: str) -> dict[str, Any]:
     library = library_schema_version()
     path = sqlite_file(db)
     counts = None
+    indexes = None
     if found.version == library:
+        from lineage.store import link_indexes
+
         with lineage.MetadataStore(db) as store:
             counts = _counts(store)
+            indexes = link_indexes(store)
     return {
         "url": found.url,
         "dialect": found.dialect,
@@ -68,6 +72,7 @@ def _store_info(db: str) -> dict[str, Any]:
         "file": str(path) if path is not None else None,
         "file_size": path.stat().st_size if path is not None else None,
         "counts": counts,
+        "link_indexes": indexes,
     }
 
 
@@ -117,7 +122,50 @@ def info(state: AppState, as_json: bool) -> None:
         )
         for key in ("artifacts", "executions", "contexts", "events"):
             rows.append((key, str(counts[key])))
+    if data["link_indexes"] is not None:
+        have = all(data["link_indexes"].values())
+        rows.append(
+            (
+                "link indexes",
+                "present (lineage db optimize)"
+                if have
+                else "absent (`lineage db optimize` speeds up provenance on big stores)",
+            )
+        )
     print_fields(rows)
+
+
+@db.command("optimize")
+@db_option
+@click.option("--undo", is_flag=True, help="Drop the indexes this command adds.")
+@json_option
+@pass_state
+def optimize(state: AppState, undo: bool, as_json: bool) -> None:
+    """Index Attribution and Association by node, for fast contexts of nodes.
+
+    ml-metadata's schema indexes these link tables by context only, so finding the contexts of
+    given nodes (provenance, impact, get_lineage_subgraph's default field mask, deletes) reads
+    the whole tables; on big stores that is most of a provenance query. This adds two indexes
+    outside MLMD's schema (ml-metadata keeps working with the store; its schema migrations may
+    drop them). Run it again after an upgrade or downgrade; --undo removes them.
+    """
+    from lineage.store import link_indexes
+    from lineage.store import optimize as set_indexes
+
+    location = state.require_existing()
+    with lineage.MetadataStore(location) as store:
+        changed = set_indexes(store, undo=undo)
+        now = link_indexes(store)
+    if as_json:
+        print_json({"changed": changed, "indexes": now})
+        return
+    verb = "dropped" if undo else "created"
+    if changed:
+        click.echo(f"{verb}: {', '.join(changed)}")
+    else:
+        click.echo(
+            "nothing to do: the indexes are " + ("absent" if undo else "present") + " already"
+        )
 
 
 @db.command("upgrade")

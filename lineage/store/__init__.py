@@ -13,6 +13,8 @@ from lineage.store.metadata_store import (
     ExtraOptions,
     MetadataStore,
     downgrade_schema,
+    link_indexes,
+    optimize,
     schema_version,
 )
 
@@ -27,6 +29,8 @@ __all__ = [
     "OrderByField",
     "Walk",
     "downgrade_schema",
+    "link_indexes",
+    "optimize",
     "resolve_db",
     "schema_version",
 ]

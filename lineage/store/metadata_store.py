@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from lineage.errors import InvalidArgumentError
-from lineage.store import _nodes, _types
+from lineage.store import _indexes, _nodes, _types
 from lineage.store._api_common import ExtraOptions, as_ints, as_messages
 from lineage.store._api_delete import DeleteMethods
 from lineage.store._api_lineage import LineageMethods
@@ -24,7 +24,14 @@ from lineage.store._kinds import ARTIFACT, CONTEXT, EXECUTION, Kind
 from lineage.store._listing import ListOptions
 from lineage.store._open import current_version, downgrade, open_schema
 
-__all__ = ["ExtraOptions", "MetadataStore", "downgrade_schema", "schema_version"]
+__all__ = [
+    "ExtraOptions",
+    "MetadataStore",
+    "downgrade_schema",
+    "link_indexes",
+    "optimize",
+    "schema_version",
+]
 
 
 class MetadataStore(TypeMethods, LineageMethods, DeleteMethods):
@@ -357,3 +364,27 @@ def downgrade_schema(config: Any, downgrade_to_schema_version: int) -> None:
         downgrade(backend, int(downgrade_to_schema_version))
     finally:
         backend.close()
+
+
+def link_indexes(store: MetadataStore) -> dict[str, bool]:
+    """The opt-in node-side indexes of Attribution and Association, and whether ``store`` has them.
+
+    See :func:`optimize`.
+    """
+    return dict(_indexes.link_indexes(store._backend))
+
+
+def optimize(store: MetadataStore, *, undo: bool = False) -> list[str]:
+    """Add (or with ``undo``, drop) node-side indexes on Attribution and Association.
+
+    ml-metadata's schema indexes these link tables by context only, so reading the contexts of
+    given nodes (the default field mask of ``get_lineage_subgraph``, ``provenance``,
+    ``impact``, deleting nodes) scans them whole, in ml-metadata and lineage alike. The two
+    indexes (``idx_attribution_artifact_id``, ``idx_association_execution_id``) make those
+    reads lookups. They are outside MLMD's schema, so lineage only adds them when asked;
+    ml-metadata keeps opening, reading and writing the store. Idempotent.
+
+    Returns:
+        The names of the indexes created (or dropped); empty when nothing changed.
+    """
+    return _indexes.set_link_indexes(store._backend, not undo)

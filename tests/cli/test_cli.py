@@ -177,6 +177,25 @@ def test_db_info_json(pipeline: Pipeline) -> None:
     }
 
 
+def test_db_optimize_adds_and_drops_the_link_indexes(pipeline: Pipeline) -> None:
+    db = str(pipeline.path)
+    assert "link indexes    absent" in ok("--db", db, "db", "info").stdout
+    out = ok("--db", db, "db", "optimize").stdout
+    assert "created: idx_attribution_artifact_id, idx_association_execution_id" in out
+    assert "link indexes    present" in ok("--db", db, "db", "info").stdout
+    assert "nothing to do" in ok("--db", db, "db", "optimize").stdout
+    data = json.loads(ok("--db", db, "db", "optimize", "--undo", "--json").stdout)
+    assert data["changed"] == ["idx_attribution_artifact_id", "idx_association_execution_id"]
+    assert data["indexes"] == {
+        "idx_attribution_artifact_id": False,
+        "idx_association_execution_id": False,
+    }
+    assert json.loads(ok("--db", db, "db", "info", "--json").stdout)["link_indexes"] == {
+        "idx_attribution_artifact_id": False,
+        "idx_association_execution_id": False,
+    }
+
+
 def test_db_info_hides_password() -> None:
     line = failed("--db", "mysql://root:hunter2@127.0.0.1:1/nodb", "db", "info")
     assert "hunter2" not in line
