@@ -39,6 +39,7 @@ from lineage.errors import (
     ResourceExhaustedError,
     UnavailableError,
 )
+from lineage.store import _mysqlclient
 from lineage.store._config import Target
 from lineage.store._schema import Tables, build_tables
 
@@ -149,7 +150,6 @@ class Backend:
         #: Type info for node validation (see ``_types.load_type_info``); SQLite only.
         self.type_cache: dict[Any, Any] = {}
         self._utf8_over_latin1 = False
-        self._mysqlclient: Any = None  # lineage.store._mysqlclient, for mysql+mysqldb
         self._closed = False
         if self.dialect != "sqlite" and target.create_database:
             self._create_database()
@@ -176,8 +176,10 @@ class Backend:
             args = dict(t.connect_args)
             if self.dialect == "mysql":
                 if self.driver == "mysqldb":
-                    self._mysqlclient = self._import_mysqlclient()
-                    args.setdefault("cursorclass", self._mysqlclient.Cursor)
+                    try:
+                        args.setdefault("cursorclass", _mysqlclient.cursor_class())
+                    except ImportError as exc:
+                        raise self._missing_driver(exc) from exc
                     # Like PyMySQL's default: one statement per query string.
                     args.setdefault("multi_statements", False)
                 if "charset" not in t.url.query:
@@ -199,13 +201,6 @@ class Backend:
             return sa.create_engine(url, poolclass=NullPool, **kwargs)
         except ImportError as exc:
             raise self._missing_driver(exc) from exc
-
-    def _import_mysqlclient(self) -> Any:
-        try:
-            from lineage.store import _mysqlclient
-        except ImportError as exc:
-            raise self._missing_driver(exc) from exc
-        return _mysqlclient
 
     def _missing_driver(self, exc: ImportError) -> ConfigurationError:
         package = _PACKAGES.get(self.driver, str(exc.name))
@@ -296,7 +291,7 @@ class Backend:
                 if self.driver == "pymysql":
                     conn.encoding = "utf8"  # the bytes on the latin1 wire are UTF-8 (see above)
                 else:
-                    self._mysqlclient.latin1_session(cur)
+                    _mysqlclient.latin1_session(cur)
             cur.execute("SELECT VERSION(), @@character_set_client, @@character_set_results")
             text, client, results = (str(v) for v in cur.fetchone())
             cur.close()

@@ -1,6 +1,6 @@
 """What lineage needs from mysqlclient (module ``MySQLdb``) beyond plain DB-API.
 
-Imported by ``_backend`` only for ``mysql+mysqldb`` URLs, so nothing else imports the driver.
+Used by ``_backend`` for ``mysql+mysqldb`` URLs only; the driver is imported on first use.
 
 Two things differ from PyMySQL and are handled here:
 
@@ -13,18 +13,16 @@ Two things differ from PyMySQL and are handled here:
   or ``str(exc)`` crashes the interpreter. On a latin1 session the server quotes stored text in
   latin1, e.g. the duplicate value of a unique violation, and it escapes some bytes of it
   (U+0081 becomes ``\\0081``) or cuts it, so the message can hold broken UTF-8 ('Á' is C3 81).
-  :class:`Cursor` replaces such a message with its bytes decoded with replacement characters,
+  :func:`cursor_class` replaces such a message with its bytes decoded with replacement characters,
   as PyMySQL does, before anyone reads it.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-import MySQLdb
-import MySQLdb.cursors
-
-__all__ = ["STMT_LENGTH", "Cursor", "latin1_session"]
+__all__ = ["STMT_LENGTH", "cursor_class", "latin1_session"]
 
 #: Longest statement ``executemany`` builds from an INSERT ... VALUES (PyMySQL's limit too;
 #: mysqlclient's default of 64 KiB would cost more round trips).
@@ -33,34 +31,45 @@ STMT_LENGTH = 1_024_000
 _ER_UNKNOWN_SYSTEM_VARIABLE = 1193
 
 
-def _readable(exc: Any, db: Any) -> None:
+def _readable(exc: Any, db: Any, errors: Any) -> None:
     """Give ``exc`` a readable message if mysqlclient could not decode the server's."""
     try:
         db.error()  # the connection still holds the message: decoding it again tells
     except UnicodeDecodeError as undecodable:
         exc.args = (exc.args[0], bytes(undecodable.object).decode("utf-8", "replace"))
-    except MySQLdb.Error:  # e.g. the connection is closed: then the message is mysqlclient's
+    except errors:  # e.g. the connection is closed: then the message is mysqlclient's own
         pass
 
 
-class Cursor(MySQLdb.cursors.Cursor):  # type: ignore[misc]
-    """mysqlclient's default cursor, with PyMySQL's batch size and readable error messages."""
+@functools.cache
+def cursor_class() -> type:
+    """mysqlclient's default cursor, with PyMySQL's batch size and readable error messages.
 
-    max_stmt_length = STMT_LENGTH
+    Raises:
+        ImportError: mysqlclient is not installed (or its client library is missing).
+    """
+    import MySQLdb.cursors
 
-    def execute(self, query: Any, args: Any = None) -> Any:
-        try:
-            return super().execute(query, args)
-        except MySQLdb.Error as exc:
-            _readable(exc, self._get_db())
-            raise
+    errors = MySQLdb.Error
 
-    def executemany(self, query: Any, args: Any) -> Any:
-        try:
-            return super().executemany(query, args)
-        except MySQLdb.Error as exc:
-            _readable(exc, self._get_db())
-            raise
+    class Cursor(MySQLdb.cursors.Cursor):  # type: ignore[misc]
+        max_stmt_length = STMT_LENGTH
+
+        def execute(self, query: Any, args: Any = None) -> Any:
+            try:
+                return super().execute(query, args)
+            except errors as exc:
+                _readable(exc, self._get_db(), errors)
+                raise
+
+        def executemany(self, query: Any, args: Any) -> Any:
+            try:
+                return super().executemany(query, args)
+            except errors as exc:
+                _readable(exc, self._get_db(), errors)
+                raise
+
+    return Cursor
 
 
 def latin1_session(cur: Any) -> None:
@@ -74,7 +83,7 @@ def latin1_session(cur: Any) -> None:
     """
     try:
         cur.execute("SET SESSION session_track_system_variables = ''")
-    except MySQLdb.OperationalError as exc:  # servers before MySQL 5.7 / MariaDB 10.2
-        if exc.args[0] != _ER_UNKNOWN_SYSTEM_VARIABLE:
+    except Exception as exc:  # servers before MySQL 5.7 / MariaDB 10.2 have no such variable
+        if not exc.args or exc.args[0] != _ER_UNKNOWN_SYSTEM_VARIABLE:
             raise
     cur.execute("SET NAMES latin1")
