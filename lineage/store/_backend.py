@@ -189,7 +189,7 @@ class Backend:
                     # rows (D13). PyMySQL connects as latin1 and then encodes and decodes UTF-8
                     # (``conn.encoding``); mysqlclient decodes in C by the client library's
                     # character set, so it connects as utf8mb4 and the session is switched to
-                    # latin1 on the server only (``_latin1_session``).
+                    # latin1 on the server only (``_mysqlclient.latin1_session``).
                     args["charset"] = "latin1" if self.driver == "pymysql" else "utf8mb4"
                     self._utf8_over_latin1 = True
             engine = self._server_engine(t.url, connect_args=args)

@@ -95,8 +95,9 @@ def _from_url(text: str, retries: int) -> Target:
     elif backend in ("mysql", "mariadb"):
         name = url.get_driver_name() if "+" in url.drivername else ""
         if name and name not in MYSQL_DRIVERS:
+            shown = url.render_as_string(hide_password=True)
             raise ConfigurationError(
-                f"Unsupported MySQL driver {name!r} in {text!r}: use mysql://USER@HOST/DB "
+                f"Unsupported MySQL driver {name!r} in {shown!r}: use mysql://USER@HOST/DB "
                 "(mysqlclient when installed, else PyMySQL), mysql+mysqldb:// or mysql+pymysql://"
             )
         if not name:
