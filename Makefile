@@ -10,17 +10,19 @@ MLMD_BIN := $(MLMD_VENV)/bin
 PIP_FLAGS := --disable-pip-version-check --quiet
 
 # Database servers used by the MySQL/MariaDB and PostgreSQL tests (override from the environment).
-export LINEAGE_TEST_MYSQL_URL ?= mysql+pymysql://root@127.0.0.1:3306/test
+# The MySQL suite runs on mysqlclient; tests/store/test_mysql_drivers.py covers PyMySQL as well.
+export LINEAGE_TEST_MYSQL_URL ?= mysql+mysqldb://root@127.0.0.1:3306/test
 export LINEAGE_TEST_POSTGRESQL_URL ?= postgresql+psycopg://root@127.0.0.1:5432/test
 
 PYTEST_FLAGS ?= -q
 DEMO_DB ?= demo-out/demo.db
 
-.PHONY: help setup graphviz lint format typecheck test test-unit test-compat test-mlmd-suite \
-        protos check-protos dump-schemas demo stress bench clean
+.PHONY: help setup graphviz mysql-headers lint format typecheck test test-unit test-compat \
+        test-mlmd-suite protos check-protos dump-schemas demo stress bench clean
 
 help:
-	@echo "make setup        create .venv and .venv-mlmd, install Graphviz when missing"
+	@echo "make setup        create .venv and .venv-mlmd, install Graphviz and the MariaDB client"
+	@echo "                  headers (to build mysqlclient) when missing"
 	@echo "make test         lint, type-check, unit + database + ml-metadata compatibility tests"
 	@echo "make demo         record a small pipeline into demo-out/demo.db, query it, render it"
 	@echo "make protos       regenerate lineage/proto/_generated from schemas/*.proto"
@@ -28,20 +30,21 @@ help:
 	@echo "make bench        a quick pass over the benchmarks under bench/ (see bench/README.md)"
 	@echo "make stress       the long concurrency / crash / scale runs"
 
-$(BIN)/.installed: pyproject.toml
+# mysqlclient (the C MySQL driver, preferred over PyMySQL when installed) builds from source.
+$(BIN)/.installed: pyproject.toml | mysql-headers
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,mysql,postgresql,notebook]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,mysql,mysqlclient,postgresql,notebook]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
 # ml-metadata 1.17.1 ships only a CPython 3.11 wheel and pins protobuf<5: it gets its own venv,
 # with lineage installed next to it so both packages share one process and one descriptor pool.
-$(MLMD_BIN)/.installed: pyproject.toml
+$(MLMD_BIN)/.installed: pyproject.toml | mysql-headers
 	@test -x $(MLMD_BIN)/python || $(MLMD_PYTHON) -m venv $(MLMD_VENV)
 	$(MLMD_BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
 	$(MLMD_BIN)/python -m pip install $(PIP_FLAGS) 'ml-metadata==1.17.1' 'absl-py<2' \
-		'pytest==9.2.0' 'hypothesis==6.170.17' -e '.[mysql,postgresql]'
+		'pytest==9.2.0' 'hypothesis==6.170.17' -e '.[mysql,mysqlclient,postgresql]'
 	@touch $@
 
 graphviz:
@@ -50,6 +53,17 @@ graphviz:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz >/dev/null; }
+
+# What building mysqlclient needs: the client library's headers (found through pkg-config or
+# mariadb_config / mysql_config) and a C compiler.
+mysql-headers:
+	@{ command -v mariadb_config || command -v mysql_config; } >/dev/null 2>&1 && \
+	command -v pkg-config >/dev/null 2>&1 && command -v cc >/dev/null 2>&1 || { \
+		echo "installing the MariaDB client headers, pkg-config and gcc (to build mysqlclient)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			libmariadb-dev pkg-config gcc >/dev/null; }
 
 setup: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz
 

@@ -153,7 +153,7 @@ def main() -> int:
     parser.add_argument(
         "--mysql-url",
         default=os.environ.get(
-            "LINEAGE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"
+            "LINEAGE_TEST_MYSQL_URL", "mysql+mysqldb://root@127.0.0.1:3306/test"
         ),
     )
     parser.add_argument(

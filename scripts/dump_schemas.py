@@ -18,7 +18,7 @@ from lineage.store._ddl import dump_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVERS = {
-    "mysql": os.environ.get("LINEAGE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+    "mysql": os.environ.get("LINEAGE_TEST_MYSQL_URL", "mysql+mysqldb://root@127.0.0.1:3306/test"),
     "postgresql": os.environ.get(
         "LINEAGE_TEST_POSTGRESQL_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
     ),

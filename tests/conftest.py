@@ -23,7 +23,7 @@ import sqlalchemy as sa
 collect_ignore = ["mlmd_suite"]
 
 SERVER_URLS = {
-    "mysql": os.environ.get("LINEAGE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+    "mysql": os.environ.get("LINEAGE_TEST_MYSQL_URL", "mysql+mysqldb://root@127.0.0.1:3306/test"),
     "postgresql": os.environ.get(
         "LINEAGE_TEST_POSTGRESQL_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
     ),
@@ -43,7 +43,10 @@ def in_ci() -> bool:
 
 def unreachable(kind: str, error: BaseException) -> None:
     """Fail in CI, skip (with the reason) elsewhere."""
-    message = f"{kind} server unreachable ({SERVER_URLS.get(kind)}): {error}"
+    if isinstance(error, ImportError):  # e.g. mysqlclient (MySQLdb) is not installed
+        message = f"the {kind} driver of {SERVER_URLS.get(kind)} cannot be imported: {error}"
+    else:
+        message = f"{kind} server unreachable ({SERVER_URLS.get(kind)}): {error}"
     if in_ci():
         pytest.fail(message)
     pytest.skip(message)

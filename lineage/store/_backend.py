@@ -30,6 +30,7 @@ from sqlalchemy.pool import NullPool, StaticPool
 from lineage.errors import (
     AbortedError,
     AlreadyExistsError,
+    ConfigurationError,
     ConnectionFailedError,
     DeadlineExceededError,
     InternalError,
@@ -38,6 +39,7 @@ from lineage.errors import (
     ResourceExhaustedError,
     UnavailableError,
 )
+from lineage.store import _mysqlclient
 from lineage.store._config import Target
 from lineage.store._schema import Tables, build_tables
 
@@ -60,6 +62,8 @@ JSON_LIST_MIN = 32
 
 # PostgreSQL SQLSTATEs that mean the server ended the session (besides class 08).
 _PG_SERVER_GONE = ("57P01", "57P02", "57P03")
+# The package that provides each server driver (for the message when it is missing).
+_PACKAGES = {"mysqldb": "mysqlclient", "pymysql": "pymysql", "psycopg": "psycopg[binary]"}
 _POSTCOMPILE = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
 _DB_NAME = re.compile(r"^[A-Za-z0-9_$\-]{1,64}$")
 
@@ -80,9 +84,11 @@ def _compile_dialect(dialect: str, positional: bool = False) -> sa.Dialect:
 
         return pysqlite.dialect(paramstyle="qmark" if positional else "named")
     if dialect == "mysql":
-        from sqlalchemy.dialects.mysql import pymysql
+        # mysqldb's dialect is also the base of pymysql's, which changes only how it connects:
+        # both compile the same text with %(name)s (or %s) placeholders, which both drivers take.
+        from sqlalchemy.dialects.mysql import mysqldb
 
-        return pymysql.dialect(paramstyle="format" if positional else "pyformat")
+        return mysqldb.dialect(paramstyle="format" if positional else "pyformat")
     from sqlalchemy.dialects.postgresql import psycopg
 
     return psycopg.dialect(  # type: ignore[no-untyped-call]
@@ -127,6 +133,8 @@ class Backend:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.dialect = target.dialect
+        #: The DB-API driver's SQLAlchemy name: 'pysqlite', 'mysqldb', 'pymysql' or 'psycopg'.
+        self.driver = target.url.get_driver_name()
         self.tables: Tables = build_tables(self.dialect)
         self._compiler = _compile_dialect(self.dialect)
         self._positional = _compile_dialect(self.dialect, positional=True)
@@ -171,14 +179,40 @@ class Backend:
             engine = sa.create_engine(url, connect_args=args, poolclass=pool)
         else:
             args = dict(t.connect_args)
-            if self.dialect == "mysql" and "charset" not in t.url.query:
-                # ml-metadata's MySQL client talks latin1 to the server and sends UTF-8 bytes,
-                # so the server stores text double-encoded. Do the same (latin1 on the wire,
-                # UTF-8 bytes in it) so both libraries read the same text from the same rows.
-                args["charset"] = "latin1"
-                self._utf8_over_latin1 = True
-            engine = sa.create_engine(t.url, connect_args=args, poolclass=NullPool)
+            if self.dialect == "mysql":
+                if self.driver == "mysqldb":
+                    try:
+                        args.setdefault("cursorclass", _mysqlclient.cursor_class())
+                    except ImportError as exc:
+                        raise self._missing_driver(exc) from exc
+                    # Like PyMySQL's default: one statement per query string.
+                    args.setdefault("multi_statements", False)
+                if "charset" not in t.url.query:
+                    # ml-metadata's MySQL client talks latin1 to the server and sends UTF-8
+                    # bytes, so the server stores text double-encoded. Do the same (latin1 on the
+                    # wire, UTF-8 bytes in it) so both libraries read the same text from the same
+                    # rows (D13). PyMySQL connects as latin1 and then encodes and decodes UTF-8
+                    # (``conn.encoding``); mysqlclient decodes in C by the client library's
+                    # character set, so it connects as utf8mb4 and the session is switched to
+                    # latin1 on the server only (``_mysqlclient.latin1_session``).
+                    args["charset"] = "latin1" if self.driver == "pymysql" else "utf8mb4"
+                    self._utf8_over_latin1 = True
+            engine = self._server_engine(t.url, connect_args=args)
         return engine
+
+    def _server_engine(self, url: sa.URL, **kwargs: Any) -> sa.Engine:
+        """A MySQL/PostgreSQL engine; a driver that is not installed is a ConfigurationError."""
+        try:
+            return sa.create_engine(url, poolclass=NullPool, **kwargs)
+        except ImportError as exc:
+            raise self._missing_driver(exc) from exc
+
+    def _missing_driver(self, exc: ImportError) -> ConfigurationError:
+        package = _PACKAGES.get(self.driver, str(exc.name))
+        return ConfigurationError(
+            f"{self.target.display} needs the {package} package, which cannot be imported "
+            f"({exc}); pip install {package}"
+        )
 
     def _create_database(self) -> None:
         """Create the MySQL/PostgreSQL database when it is missing, as ml-metadata does."""
@@ -197,11 +231,8 @@ class Backend:
             quoted = '"' + name + '"'
             exists_sql = "SELECT 1 FROM pg_database WHERE datname = %(n)s"
         try:
-            engine = sa.create_engine(
-                server,
-                connect_args=dict(self.target.connect_args),
-                poolclass=NullPool,
-                isolation_level="AUTOCOMMIT",
+            engine = self._server_engine(
+                server, connect_args=dict(self.target.connect_args), isolation_level="AUTOCOMMIT"
             )
             with engine.connect() as conn:
                 exists = conn.exec_driver_sql(exists_sql, {"n": name}).first()
@@ -238,6 +269,10 @@ class Backend:
             raise ConnectionFailedError(
                 f"cannot open {self.target.display}: {_first_line(exc)}"
             ) from exc
+        except LineageError:
+            with contextlib.suppress(Exception):
+                fairy.invalidate()
+            raise
         return _Held(fairy, conn)
 
     def _setup_connection(self, conn: Any) -> None:
@@ -255,13 +290,18 @@ class Backend:
             cur.execute("PRAGMA synchronous = FULL")
             cur.close()
         elif self.dialect == "mysql":
-            if self._utf8_over_latin1:
-                conn.encoding = "utf8"  # the bytes on the latin1 wire are UTF-8 (see above)
             conn.autocommit(False)
             cur = conn.cursor()
-            cur.execute("SELECT VERSION()")
-            text = str(cur.fetchone()[0])
+            if self._utf8_over_latin1:
+                if self.driver == "pymysql":
+                    conn.encoding = "utf8"  # the bytes on the latin1 wire are UTF-8 (see above)
+                else:
+                    _mysqlclient.latin1_session(cur)
+            cur.execute("SELECT VERSION(), @@character_set_client, @@character_set_results")
+            text, client, results = (str(v) for v in cur.fetchone())
             cur.close()
+            if self._utf8_over_latin1:
+                _check_latin1_wire(conn, self.driver, client, results)
             self.is_mariadb = "mariadb" in text.lower()
             self.server_version = _version_tuple(text)
         else:
@@ -597,7 +637,7 @@ class Tx:
 def _first_line(exc: BaseException | None) -> str:
     text = str(exc) if exc is not None else ""
     if exc is not None and getattr(exc, "args", None) and isinstance(exc.args[0], int):
-        # PyMySQL: (errno, message)
+        # PyMySQL and mysqlclient: (errno, message)
         text = f"({exc.args[0]}) {exc.args[1] if len(exc.args) > 1 else ''}"
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
@@ -607,6 +647,20 @@ def _error_code(exc: BaseException) -> int | None:
     if args and isinstance(args[0], int):
         return int(args[0])
     return None
+
+
+def _check_latin1_wire(conn: Any, driver: str, client: str, results: str) -> None:
+    """Refuse a connection on which D13 does not hold (it would store or read mojibake)."""
+    # mysqlclient encodes parameters by ``conn.encoding`` and decodes rows in C by the client
+    # library's character set; PyMySQL does both by ``conn.encoding``.
+    encodes = str(conn.encoding)
+    decodes = str(conn.character_set_name()) if driver == "mysqldb" else encodes
+    if client != "latin1" or results != "latin1" or encodes != "utf8" or decodes[:4] != "utf8":
+        raise InternalError(
+            f"the MySQL connection ({driver}) must speak latin1 to the server and carry UTF-8, "
+            f"but the server reads {client} and sends {results}, and the client encodes "
+            f"{encodes} and decodes {decodes}"
+        )
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:

@@ -7,6 +7,7 @@ SQLAlchemy URL; anything else is a SQLite file path.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +24,11 @@ ENV_VAR = "LINEAGE_DB"
 DEFAULT_DB = "lineage.db"
 
 _DRIVERS = {
-    "mysql": "mysql+pymysql",
-    "mariadb": "mysql+pymysql",
     "postgresql": "postgresql+psycopg",
     "postgres": "postgresql+psycopg",
 }
+#: The MySQL drivers lineage runs on (both keep D13's latin1 wire, see ``_backend``).
+MYSQL_DRIVERS = ("mysqldb", "pymysql")
 
 SQLITE_READONLY = 1
 
@@ -66,6 +67,20 @@ def resolve_db(db: str | os.PathLike[str] | None = None) -> str:
     return os.environ.get(ENV_VAR) or DEFAULT_DB
 
 
+@functools.cache
+def mysql_driver() -> str:
+    """The SQLAlchemy name of the MySQL driver for URLs and configs that name none.
+
+    mysqlclient (module ``MySQLdb``, a C extension) when it can be imported: it decodes rows in C
+    (500 small rows in 1.0 ms, PyMySQL 3.3 ms). Else PyMySQL (pure Python, installs anywhere).
+    """
+    try:
+        import MySQLdb  # noqa: F401
+    except ImportError:  # not installed, or its C client library is missing
+        return "mysql+pymysql"
+    return "mysql+mysqldb"
+
+
 def _from_url(text: str, retries: int) -> Target:
     try:
         url = sa.make_url(text)
@@ -77,10 +92,21 @@ def _from_url(text: str, retries: int) -> Target:
         if url.get_driver_name() not in ("pysqlite", ""):
             url = url.set(drivername="sqlite")
         dialect = "sqlite"
+    elif backend in ("mysql", "mariadb"):
+        name = url.get_driver_name() if "+" in url.drivername else ""
+        if name and name not in MYSQL_DRIVERS:
+            shown = url.render_as_string(hide_password=True)
+            raise ConfigurationError(
+                f"Unsupported MySQL driver {name!r} in {shown!r}: use mysql://USER@HOST/DB "
+                "(mysqlclient when installed, else PyMySQL), mysql+mysqldb:// or mysql+pymysql://"
+            )
+        if not name:
+            url = url.set(drivername=mysql_driver())
+        dialect = "mysql"
     elif driver is not None:
         if "+" not in url.drivername:
             url = url.set(drivername=driver)
-        dialect = "mysql" if backend in ("mysql", "mariadb") else "postgresql"
+        dialect = "postgresql"
     else:
         raise ConfigurationError(
             f"Unsupported database URL scheme {url.drivername!r} in {text!r}: "
@@ -132,6 +158,7 @@ def _from_connection_config(config: Any) -> Target:
         query: dict[str, str] = {}
         if my.socket:
             query["unix_socket"] = my.socket
+        driver = mysql_driver()
         connect_args: dict[str, Any] = {}
         if my.HasField("ssl_options"):
             ssl = my.ssl_options
@@ -143,9 +170,14 @@ def _from_connection_config(config: Any) -> Target:
                 "cipher": ssl.cipher,
             }
             connect_args["ssl"] = {k: v for k, v in opts.items() if v}
-            connect_args["ssl_verify_cert"] = bool(ssl.verify_server_cert)
+            if driver == "mysql+pymysql":
+                connect_args["ssl_verify_cert"] = bool(ssl.verify_server_cert)
+            elif ssl.verify_server_cert:
+                # mysqlclient: check the server's certificate and host name, as ml-metadata's
+                # MYSQL_OPT_SSL_VERIFY_SERVER_CERT does.
+                connect_args["ssl_mode"] = "VERIFY_IDENTITY"
         url = sa.URL.create(
-            "mysql+pymysql",
+            driver,
             username=my.user or None,
             password=my.password or None,
             host=my.host or ("localhost" if not my.socket else None),

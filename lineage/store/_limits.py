@@ -22,7 +22,9 @@ struct nesting          100 messages     100 messages                           
 MySQL sizes are what the server stores: lineage (like ml-metadata) sends UTF-8 bytes over a
 latin1 connection, so each byte is one latin1 character, stored in a utf8mb4 column as one byte
 (ASCII), two (most bytes above 0x7F) or three (the cp1252 punctuation at 0x80-0x9F). A latin1
-column stores every byte as one byte, so the check is conservative there.
+column stores every byte as one byte, so the check is conservative there. Both drivers,
+mysqlclient and PyMySQL, send the same bytes and escape the same characters, so the sizes and
+the packet estimate hold for either.
 
 Protobuf's parsers (upb, C++) refuse messages nested more than 100 deep, so a struct beyond that
 could be written but never read back; :func:`check_struct_depth` refuses it at write time.
@@ -90,7 +92,8 @@ _HIGH = bytes(range(0x80, 0x100))
 _CP1252_THREE = bytes(
     [0x80, 0x82, 0x84, 0x85, 0x86, 0x87, 0x89, 0x8B, *range(0x91, 0x98), 0x99, 0x9B]
 )
-# Characters that PyMySQL escapes with a backslash (each costs one more byte on the wire).
+# Characters that both MySQL drivers escape with a backslash, each one more byte on the wire
+# (PyMySQL in Python, mysqlclient through the client library's mysql_real_escape_string).
 _MYSQL_ESCAPED = ("\\", "'", '"', "\n", "\r", "\x00", "\x1a")
 
 

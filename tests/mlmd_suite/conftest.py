@@ -34,7 +34,7 @@ from lineage.proto import metadata_store_pb2 as pb
 
 BACKEND = os.environ.get("LINEAGE_MLMD_SUITE_BACKEND", "sqlite")
 SERVER_URL = {
-    "mysql": os.environ.get("LINEAGE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+    "mysql": os.environ.get("LINEAGE_TEST_MYSQL_URL", "mysql+mysqldb://root@127.0.0.1:3306/test"),
     "postgresql": os.environ.get(
         "LINEAGE_TEST_POSTGRESQL_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
     ),

@@ -30,7 +30,7 @@ from lineage.store.migrations._ops import frozen_ddl
 from lineage.store.migrations._seed import verify_base
 
 SERVER_URLS = {
-    "mysql": os.environ.get("LINEAGE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+    "mysql": os.environ.get("LINEAGE_TEST_MYSQL_URL", "mysql+mysqldb://root@127.0.0.1:3306/test"),
     "postgresql": os.environ.get(
         "LINEAGE_TEST_POSTGRESQL_URL", "postgresql+psycopg://root@127.0.0.1:5432/test"
     ),

@@ -62,7 +62,7 @@ def read_shape(cur: Any, dialect: str) -> Shape:
     """Read every table of the current database or schema through a DB-API cursor.
 
     Args:
-        cur: A cursor of the database (sqlite3, PyMySQL or psycopg).
+        cur: A cursor of the database (sqlite3, mysqlclient, PyMySQL or psycopg).
         dialect: 'sqlite', 'mysql' or 'postgresql'.
 
     Returns:
