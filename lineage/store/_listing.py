@@ -166,12 +166,21 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
         found = tx.adhoc_within(walk_key, walk, FIRST_PAGE_STEPS, params)
         if found is None and key is not None and len(slow) < ADHOC_SLOW:
             slow.add(key)
-    if found is None and limit and tx.dialect != "sqlite":
+    if found is None and tx.dialect != "sqlite":
         # Servers order and cut the ids alone far more cheaply than whole rows joined with
         # their types (MariaDB sorts the joined rows in a temporary table), and the filter's
         # own joins more cheaply than through id IN (...): ids first, then the nodes by id.
+        # Without a limit too: MariaDB scanned every node to probe id IN (<context members>).
         def page_ids() -> sa.Select[Any]:
             c = compiled()
+            if c.flat and field == OrderByField.ID and scope is None:
+                # One context condition in id order: the members straight from the link index.
+                member = c.ids.selected_columns[0]
+                stmt = c.ids.distinct().order_by(member.asc() if asc else member.desc())
+                if limit:
+                    stmt = stmt.limit(sa.bindparam("row_limit", type_=sa.Integer()))
+                    stmt = stmt.offset(sa.bindparam("row_offset", type_=sa.Integer()))
+                return stmt
             if c.flat:  # one context condition: its members, ordered on the node table
                 return listing(node.c.id.in_(c.ids), ids_only=True)
             n = c.node

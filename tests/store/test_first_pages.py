@@ -102,3 +102,21 @@ def test_context_members_filtered_and_paged(store: Any) -> None:
         list_options=lineage.ListOptions(limit=3, filter_query="properties.span.int_value >= 10"),
     )
     assert _names(page) == ["d10", "d12", "d14"]
+
+
+def test_nodes_in_two_contexts_of_one_name_are_listed_once(store: Any) -> None:
+    _populate(store)
+    # A context of another type with the same name holds every fourth artifact again.
+    other_type = store.put_context_type(pb.ContextType(name="Other"))
+    [other] = store.put_contexts([pb.Context(type_id=other_type, name="even")])
+    fours = [a for a in store.get_artifacts() if int(a.name[1:]) % 4 == 0]
+    store.put_attributions_and_associations(
+        [pb.Attribution(context_id=other, artifact_id=a.id) for a in fours], []
+    )
+    query = "contexts_a.name = 'even'"
+    evens = [f"d{i}" for i in range(0, 300, 2)]
+    assert _names(store.get_artifacts(list_options=lineage.ListOptions(filter_query=query))) == (
+        evens
+    )
+    newest = lineage.ListOptions(filter_query=query, limit=4, is_asc=False)
+    assert _names(store.get_artifacts(list_options=newest)) == evens[::-1][:4]
