@@ -175,12 +175,13 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
             c = compiled()
             if c.flat and field == OrderByField.ID and scope is None:
                 # One context condition in id order: the members straight from the link index.
-                member = c.ids.selected_columns[0]
-                stmt = c.ids.distinct().order_by(member.asc() if asc else member.desc())
+                members: sa.Select[Any] = c.ids
+                member = members.selected_columns[0]
+                members = members.distinct().order_by(member.asc() if asc else member.desc())
                 if limit:
-                    stmt = stmt.limit(sa.bindparam("row_limit", type_=sa.Integer()))
-                    stmt = stmt.offset(sa.bindparam("row_offset", type_=sa.Integer()))
-                return stmt
+                    members = members.limit(sa.bindparam("row_limit", type_=sa.Integer()))
+                    members = members.offset(sa.bindparam("row_offset", type_=sa.Integer()))
+                return members
             if c.flat:  # one context condition: its members, ordered on the node table
                 return listing(node.c.id.in_(c.ids), ids_only=True)
             n = c.node
