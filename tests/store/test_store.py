@@ -537,3 +537,34 @@ def test_postgresql_errors_that_are_not_lost_connections(tmp_path: Path) -> None
         assert backend._local.held is held
     finally:
         store.close()
+
+
+def test_big_batches_leave_the_garbage_collector_as_they_found_it(tmp_path: Any) -> None:
+    import gc
+
+    store = lineage.MetadataStore(str(tmp_path / "gc.db"))
+    type_id = store.put_artifact_type(pb.ArtifactType(name="Data", properties={"n": pb.INT}))
+
+    def batch(tag: str) -> list[Any]:
+        out = []
+        for i in range(300):  # above the size from which the batch pauses the collector
+            a = pb.Artifact(type_id=type_id, uri=f"/{tag}/{i}")
+            a.properties["n"].int_value = i
+            out.append(a)
+        return out
+
+    assert gc.isenabled()
+    assert len(store.put_artifacts(batch("a"))) == 300
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert len(store.put_artifacts(batch("b"))) == 300
+        assert not gc.isenabled()  # the caller's choice stands
+    finally:
+        gc.enable()
+    bad = batch("c")
+    bad[-1].properties["unknown"].int_value = 1
+    with pytest.raises(lineage.errors.InvalidArgumentError):
+        store.put_artifacts(bad)
+    assert gc.isenabled()  # also after a refused batch
+    assert len(store.get_artifacts()) == 600
