@@ -117,6 +117,8 @@ bench: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz
 	$(BIN)/python bench/render_bench.py --sizes 100 1000 --reps 1
 	$(MLMD_BIN)/python bench/lineage_bench.py --quick
 	$(MLMD_BIN)/python bench/ingest_bench.py --quick
+	$(MLMD_BIN)/python bench/sql_floor.py -n 2000 --reps 3
+	$(MLMD_BIN)/python bench/mysql_drivers.py
 
 clean:
 	rm -rf $(VENV) $(MLMD_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out

@@ -123,8 +123,14 @@ class _Held:
 
 
 def _json_list(values: Sequence[Any]) -> bool:
-    """Whether SQLite binds this list as one JSON array: long lists of plain integers only."""
-    return len(values) > JSON_LIST_MIN and all(type(v) is int for v in values)
+    """Whether SQLite binds this list as one JSON array: long lists of plain integers, or of
+    strings without NUL (json_each gives them back as the same TEXT values)."""
+    if len(values) <= JSON_LIST_MIN:
+        return False
+    kind = type(values[0])
+    if kind is int:
+        return all(type(v) is int for v in values)
+    return kind is str and all(type(v) is str and "\x00" not in v for v in values)
 
 
 class Backend:
