@@ -508,8 +508,8 @@ def section(rows: list[Row], infos: list[dict[str, Any]], meta: dict[str, Any]) 
 MISSES = [
     "**Where the targets are missed, and why.**",
     "",
-    "- *`put_execution` on SQLite (about 2.1-2.2× where 3× is asked).* The floor, the same "
-    "rows inserted by raw `sqlite3` with lineage's durability, is itself only about 3.5× "
+    "- *`put_execution` on SQLite (2.1-2.3× in this stop's runs, where 3× is asked).* The "
+    "floor, the same rows inserted by raw `sqlite3` with lineage's durability, is about 3.5× "
     "faster than ml-metadata, and more than half of lineage's time per call is that floor "
     "(one WAL `fdatasync` and the inserts). The rest is Python: encoding and checking the "
     "properties, reading the stored inputs to see whether they changed (as ml-metadata "

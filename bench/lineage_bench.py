@@ -748,12 +748,13 @@ MISSES = [
     "node-side indexes on request, and with them the upstream walks pass (next section: "
     "3.1× on SQLite, 4.8× on MariaDB, ml-metadata using the indexes too).",
     "- *Nodes and events (5× asked) and the downstream default mask.* The statements "
-    "lineage sends are themselves too slow for the target: replayed with `sqlite3` alone "
-    "(*SQL floor of the lineage queries* below) they take 60 ms of ml-metadata's 137 ms "
-    "downstream (a bound of 2.3×) and 2.4 ms of its 10.6 ms upstream (4.4×), so no work in "
-    "Python can reach 5× with them. Downstream they read about 46,000 rows (4,762 nodes with "
-    "their properties, 5,842 events with their paths); the rest of lineage's time is building "
-    "the messages from those rows.",
+    "lineage sends are themselves too slow for the target downstream: replayed with "
+    "`sqlite3` alone (*SQL floor of the lineage queries* below) they take 60 ms of "
+    "ml-metadata's 134 ms (a bound of 2.2×), so no work in Python can reach 5× with them. "
+    "They read about 46,000 rows (4,762 nodes with their properties, 5,842 events with their "
+    "paths); the rest of lineage's time is building the messages from those rows. Upstream "
+    "the bound is about 5× (4.1-5.9× across runs: 1.7-2.6 ms of statements against "
+    "ml-metadata's 10-11 ms), so lineage's own 1.5 ms of Python would have to vanish.",
     "- *Memory.* Upstream results are small: lineage's peaks stay under 1 MiB, within the "
     "noise of the allocator and SQLite's page cache, but above ml-metadata's for some rows, "
     "so the strict comparison fails. Downstream, lineage's peak holds Python objects while it "
