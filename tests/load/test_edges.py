@@ -25,7 +25,7 @@ import lineage
 from lineage import errors
 from lineage.proto import metadata_store_pb2 as pb
 from lineage.store import _limits
-from tests.store.helpers import snapshot
+from tests.store.helpers import EVERY_KIND, snapshot
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MB = 1_000_000
@@ -37,14 +37,7 @@ def edge_type(store: Any) -> int:
         store.put_artifact_type(
             pb.ArtifactType(
                 name="Edge",
-                properties={
-                    "i": pb.INT,
-                    "d": pb.DOUBLE,
-                    "s": pb.STRING,
-                    "st": pb.STRUCT,
-                    "p": pb.PROTO,
-                    "b": pb.BOOLEAN,
-                },
+                properties=dict(EVERY_KIND),
             )
         )
     )

@@ -9,6 +9,16 @@ import sqlalchemy as sa
 
 from lineage.proto import metadata_store_pb2 as pb
 
+#: One property of every kind, for types whose nodes exercise every value column.
+EVERY_KIND = {
+    "i": pb.INT,
+    "d": pb.DOUBLE,
+    "s": pb.STRING,
+    "st": pb.STRUCT,
+    "p": pb.PROTO,
+    "b": pb.BOOLEAN,
+}
+
 
 def snapshot(store: Any) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, sorted: equal snapshots mean nothing was written."""

@@ -29,6 +29,7 @@ from lineage.proto import metadata_store_pb2 as pb
 from lineage.store import _config
 from lineage.store._config import target_from
 from tests.conftest import fresh_url, in_ci, server_database
+from tests.store.helpers import EVERY_KIND
 
 MODULES = {"mysqldb": "MySQLdb", "pymysql": "pymysql"}
 DRIVERS = [pytest.param(d, id=d, marks=pytest.mark.mysql) for d in MODULES]
@@ -156,14 +157,7 @@ def test_a_driver_that_is_not_installed_is_a_configuration_error(monkeypatch: An
 # --------------------------------------------------------------------------- put and get
 def test_every_node_kind_with_properties_reads_back(driver_store: Any) -> None:
     store = driver_store
-    kinds = {
-        "i": pb.INT,
-        "d": pb.DOUBLE,
-        "s": pb.STRING,
-        "st": pb.STRUCT,
-        "p": pb.PROTO,
-        "b": pb.BOOLEAN,
-    }
+    kinds = dict(EVERY_KIND)
     at = store.put_artifact_type(pb.ArtifactType(name="Données", properties=kinds))
     et = store.put_execution_type(pb.ExecutionType(name="Entraînement", properties=kinds))
     ct = store.put_context_type(pb.ContextType(name="Exécution", properties=kinds))

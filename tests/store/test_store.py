@@ -15,21 +15,14 @@ from lineage import errors
 from lineage.proto import metadata_store_pb2 as pb
 from lineage.store import schema_version
 from tests.conftest import FILE_BACKENDS, fresh_url, server_database
-from tests.store.helpers import record_pipeline, snapshot
+from tests.store.helpers import EVERY_KIND, record_pipeline, snapshot
 
 
 def test_round_trip_of_every_property_kind(store: Any) -> None:
     type_id = store.put_artifact_type(
         pb.ArtifactType(
             name="Everything",
-            properties={
-                "i": pb.INT,
-                "d": pb.DOUBLE,
-                "s": pb.STRING,
-                "st": pb.STRUCT,
-                "p": pb.PROTO,
-                "b": pb.BOOLEAN,
-            },
+            properties=dict(EVERY_KIND),
         )
     )
     a = pb.Artifact(type_id=type_id, uri="/x", state=pb.Artifact.REFERENCE, external_id="ext-1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lineage.proto import metadata_store_pb2 as pb
+from tests.store.helpers import EVERY_KIND
 
 
 def _sorted(messages: Any) -> list[bytes]:
@@ -15,14 +16,7 @@ def test_subgraph_nodes_equal_point_reads_for_every_value_kind(store: Any) -> No
     atype = store.put_artifact_type(
         pb.ArtifactType(
             name="Everything",
-            properties={
-                "i": pb.INT,
-                "d": pb.DOUBLE,
-                "s": pb.STRING,
-                "st": pb.STRUCT,
-                "p": pb.PROTO,
-                "b": pb.BOOLEAN,
-            },
+            properties=dict(EVERY_KIND),
         )
     )
     etype = store.put_execution_type(pb.ExecutionType(name="Step", properties={"n": pb.INT}))
