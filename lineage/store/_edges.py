@@ -161,31 +161,44 @@ def get_events(tx: Tx, by: str, ids: Sequence[int]) -> list[Any]:
     return events_from_rows(tx, rows)
 
 
-def events_from_rows(tx: Tx, rows: Sequence[Any], make: Any = pb.Event) -> list[Any]:
+def events_from_rows(
+    tx: Tx, rows: Sequence[Any], make: Any = pb.Event, collect: bool = True
+) -> list[Any]:
     """Build Event protos from (id, artifact_id, execution_id, type, ms) rows, with their paths.
 
     ``make`` creates one message from keyword arguments (the class, or a repeated field's
-    ``add`` to build in place); each event is made in one call, path included.
+    ``add`` to build in place); each event is made in one call, path included. Returns the
+    messages, or nothing when ``collect`` is False (a caller building in place needs no list).
     """
     if not rows:
         return []
-    steps: dict[int, list[dict[str, Any]]] = {}
+    # Steps are kept as (is_index, index, key) tuples until their event is made, then turned
+    # into the dicts the message takes and dropped: a dict per step held for every event of a
+    # big walk was most of its peak memory.
+    steps: dict[int, list[tuple[Any, Any, Any]]] = {}
     for event_id, is_index, index, key in path_rows(tx, [r[0] for r in rows]):
-        step = {"index": int(index)} if is_index else {"key": key if key is not None else ""}
         found = steps.get(event_id)
         if found is None:
-            steps[event_id] = [step]
+            steps[event_id] = [(is_index, index, key)]
         else:
-            found.append(step)
+            found.append((is_index, index, key))
     out = []
+    pop = steps.pop
     for event_id, artifact_id, execution_id, etype, ms in rows:
         kw = {"artifact_id": artifact_id, "execution_id": execution_id, "type": etype}
         if ms is not None:
             kw["milliseconds_since_epoch"] = ms
-        path = steps.get(event_id)
+        path = pop(event_id, None)
         if path is not None:
-            kw["path"] = {"steps": path}
-        out.append(make(**kw))
+            kw["path"] = {
+                "steps": [
+                    {"index": int(index)} if is_index else {"key": key if key is not None else ""}
+                    for is_index, index, key in path
+                ]
+            }
+        made = make(**kw)
+        if collect:
+            out.append(made)
     return out
 
 

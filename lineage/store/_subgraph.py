@@ -147,7 +147,7 @@ def assemble(tx: Tx, walk: Traversal, paths: Sequence[str]) -> Any:
             (eid, a, x, etype, ms)
             for a, x, etype, ms, eid in sorted(walk.events, key=lambda e: e[4])
         ]
-        events_from_rows(tx, rows, graph.events.add)
+        events_from_rows(tx, rows, graph.events.add, collect=False)
     if "attributions" in wanted:
         add = graph.attributions.add
         for context_id, artifact_id in attributions:

@@ -362,7 +362,7 @@ def _walk(
             ("walk", *shape.values()),
             lambda t: _statement(t, ending_a=None, ending_x=None, **shape),
         )
-        rows = tx.rows(sql, params)
+        rows = iter(tx.run(sql, params))  # streamed: a downstream walk returns ~10,000 rows
     else:
         stmt = _statement(
             tx.backend.tables, ending_a=ending_artifacts, ending_x=ending_executions, **shape
