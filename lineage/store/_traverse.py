@@ -362,7 +362,10 @@ def _walk(
             ("walk", *shape.values()),
             lambda t: _statement(t, ending_a=None, ending_x=None, **shape),
         )
-        rows = iter(tx.run(sql, params))  # streamed: a downstream walk returns ~10,000 rows
+        # Streamed on SQLite (a downstream walk returns ~10,000 rows); the server drivers hold
+        # the whole result client-side anyway, and fetchall reads it faster than row by row.
+        cursor = tx.run(sql, params)
+        rows = iter(cursor) if tx.dialect == "sqlite" else cursor.fetchall()
     else:
         stmt = _statement(
             tx.backend.tables, ending_a=ending_artifacts, ending_x=ending_executions, **shape
