@@ -33,9 +33,9 @@ from lineage.store._limits import (
 )
 
 __all__ = [
+    "SHORT_TEXT",
     "STRUCT_PREFIX",
     "decode_value",
-    "SHORT_TEXT",
     "encode_value",
     "field_kind",
     "now_ms",

@@ -11,14 +11,13 @@ schema migrations may rebuild a table without them, which costs speed, not data)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.schema import CreateIndex, DropIndex
 
-from lineage.store._backend import Backend, Tx
+from lineage.store._backend import Backend
 
 __all__ = ["LINK_INDEXES", "LinkIndex", "link_indexes", "set_link_indexes"]
 
@@ -38,29 +37,26 @@ LINK_INDEXES = (
 )
 
 
-def _present(tx: Tx) -> set[str]:
+def link_indexes(backend: Backend) -> dict[str, bool]:
+    """Each opt-in index's name and whether the store has it."""
     names = [i.name for i in LINK_INDEXES]
-    if tx.dialect == "sqlite":
-        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN (?, ?)"
-    elif tx.dialect == "mysql":
+    marks = ", ".join(["?" if backend.dialect == "sqlite" else "%s"] * len(names))
+    if backend.dialect == "sqlite":
+        sql = f"SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ({marks})"
+    elif backend.dialect == "mysql":
         sql = (
             "SELECT DISTINCT index_name FROM information_schema.statistics "
-            "WHERE table_schema = DATABASE() AND index_name IN (%s, %s)"
+            f"WHERE table_schema = DATABASE() AND index_name IN ({marks})"
         )
     else:
         sql = (
             "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
-            "AND indexname IN (%s, %s)"
+            f"AND indexname IN ({marks})"
         )
-    tx.cur.execute(sql, names)
-    return {str(r[0]) for r in tx.cur.fetchall()}
-
-
-def link_indexes(backend: Backend) -> Mapping[str, bool]:
-    """Each opt-in index's name and whether the store has it."""
     with backend.transaction(write=False) as tx:
-        present = _present(tx)
-    return {i.name: i.name in present for i in LINK_INDEXES}
+        tx.cur.execute(sql, names)
+        present = {str(r[0]) for r in tx.cur.fetchall()}
+    return {name: name in present for name in names}
 
 
 def _index(backend: Backend, spec: LinkIndex) -> sa.Index:
@@ -83,12 +79,11 @@ def set_link_indexes(backend: Backend, present: bool) -> list[str]:
     commits on its own (DDL), so an interrupted call can leave one of the two; running it
     again finishes the job.
     """
-    with backend.transaction(write=True) as tx:
-        have = _present(tx)
+    have = link_indexes(backend)
     changed = []
     dialect = backend._compiler
     for spec in LINK_INDEXES:
-        if (spec.name in have) == present:
+        if have[spec.name] == present:
             continue
         index = _index(backend, spec)
         ddl = CreateIndex(index) if present else DropIndex(index)

@@ -729,8 +729,8 @@ def _insert_one(tx: Tx, key: Any, table: Any, cols: list[str], row: dict[str, An
     return int(tx.run(sql, row).lastrowid)
 
 
-#: Property value columns, in the order of an encoded value (``Encoded``).
-_VALUE_COLUMNS = ("int_value", "double_value", "string_value")
+#: The value columns that ``_prop_rows`` groups by: int, double and string.
+_VALUE_COLUMNS = _PROP_COLS[:3]
 
 
 def _prop_rows(rows: Iterable[_Row]) -> tuple[list[tuple[Any, ...]], ...]:

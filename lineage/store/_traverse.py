@@ -166,24 +166,16 @@ def _statement(
     # all of Event in idx_event_execution_id order (to skip a sort) over probing the reached
     # artifacts, an O(|Event|) plan.
     x_id = e3.c.execution_id + _lit(0)
-    if limited:
-        reached_x = (
-            sa.select(x_id.label("id"), (sa.func.min(reached_a.c.depth) + _lit(1)).label("depth"))
-            .select_from(reached_a)
-            .join(e3, e3.c.artifact_id == reached_a.c.id)
-            .where(*expand_a)
-            .group_by(x_id)
-            .cte("reached_x")
-        )
-    else:  # every depth is 0: the executions, once each
-        reached_x = (
-            sa.select(x_id.label("id"), _lit(0).label("depth"))
-            .select_from(reached_a)
-            .join(e3, e3.c.artifact_id == reached_a.c.id)
-            .where(*expand_a)
-            .distinct()
-            .cte("reached_x")
-        )
+    # Limited: each execution's least depth; unlimited: every depth is 0, each execution once.
+    x_depth = sa.func.min(reached_a.c.depth) + _lit(1) if limited else _lit(0)
+    reached_x_select = (
+        sa.select(x_id.label("id"), x_depth.label("depth"))
+        .select_from(reached_a)
+        .join(e3, e3.c.artifact_id == reached_a.c.id)
+        .where(*expand_a)
+    )
+    once = reached_x_select.group_by(x_id) if limited else reached_x_select.distinct()
+    reached_x = once.cte("reached_x")
     null = sa.cast(sa.null(), sa.BigInteger())
     zero = sa.cast(_lit(0), sa.BigInteger())
     # Without events the rows are (tag, id, depth); with them, four event columns follow.

@@ -371,7 +371,7 @@ def link_indexes(store: MetadataStore) -> dict[str, bool]:
 
     See :func:`optimize`.
     """
-    return dict(_indexes.link_indexes(store._backend))
+    return _indexes.link_indexes(store._backend)
 
 
 def optimize(store: MetadataStore, *, undo: bool = False) -> list[str]:

@@ -28,7 +28,7 @@ from lineage import errors
 from lineage.proto import metadata_store_pb2 as pb
 from lineage.store import _config
 from lineage.store._config import target_from
-from tests.conftest import fresh_url, in_ci, server_database
+from tests.conftest import fresh_url, server_database, unreachable
 from tests.store.helpers import EVERY_KIND
 
 MODULES = {"mysqldb": "MySQLdb", "pymysql": "pymysql"}
@@ -55,10 +55,7 @@ def require(driver: str) -> None:
     try:
         importlib.import_module(MODULES[driver])
     except ImportError as exc:
-        message = f"the MySQL driver {driver} cannot be imported: {exc}"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        unreachable("mysql", exc)
 
 
 def url_for(driver: str, tmp_path: Path) -> str:
