@@ -8,6 +8,7 @@ from __future__ import annotations
 from lineage.store._config import DEFAULT_DB, ENV_VAR, resolve_db
 from lineage.store._delete import Deleted
 from lineage.store._listing import ListOptions, OrderByField
+from lineage.store._paging import Page
 from lineage.store._walk import EventEdge, Walk
 from lineage.store.metadata_store import (
     ExtraOptions,
@@ -21,6 +22,7 @@ from lineage.store.metadata_store import (
 __all__ = [
     "DEFAULT_DB",
     "Deleted",
+    "Page",
     "ENV_VAR",
     "EventEdge",
     "ExtraOptions",

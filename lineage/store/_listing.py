@@ -88,8 +88,18 @@ def check_options(options: Any) -> None:
     _order_field(options)
 
 
-def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None = None) -> list[Any]:
-    """List nodes of ``kind`` by ``options``; ``scope`` = ('context', id) keeps a context's members.
+def list_nodes(
+    tx: Tx,
+    kind: Kind,
+    options: Any,
+    scope: tuple[str, int] | None = None,
+    after: tuple[int | None, int] | None = None,
+) -> list[Any]:
+    """List nodes of ``kind`` by ``options``.
+
+    ``scope`` = ('context', id) keeps a context's members, ('type', id) the nodes of one type.
+    ``after`` = (order field value, id) of the last node of the previous page: only the nodes
+    after it in the listing's order (keyset paging).
 
     Raises:
         InvalidArgumentError: A negative limit or a malformed filter query.
@@ -102,15 +112,29 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
     t = tx.backend.tables
     node = kind.table(t)
 
+    def past(column: Any, id_column: Any) -> ColumnElement[bool]:
+        """The keyset condition: rows after ``after`` in the listing's order."""
+        last_id = sa.bindparam("after_id", type_=sa.BigInteger())
+        beyond = id_column > last_id if asc else id_column < last_id
+        if field == OrderByField.ID:
+            result: ColumnElement[bool] = beyond
+            return result
+        value = sa.bindparam("after_value", type_=sa.BigInteger())
+        return sa.or_(column > value if asc else column < value, sa.and_(column == value, beyond))
+
     def ordered(stmt: sa.Select[Any], n: Any) -> sa.Select[Any]:
         """``stmt`` with the listing's scope, order and limit, on the node table or alias ``n``."""
-        if scope is not None:
+        if scope is not None and scope[0] == "type":
+            stmt = stmt.where(n.c.type_id == sa.bindparam("scope_id"))
+        elif scope is not None:
             link = t.attribution if kind.name == "artifact" else t.association
             members = sa.select(link.c[kind.owner]).where(
                 link.c.context_id == sa.bindparam("scope_id")
             )
             stmt = stmt.where(n.c.id.in_(members))
         column = n.c[_ORDER_COLUMNS[field]]
+        if after is not None:
+            stmt = stmt.where(past(column, n.c.id))
         keys = [column] if field == OrderByField.ID else [column, n.c.id]
         stmt = stmt.order_by(*(k.asc() if asc else k.desc() for k in keys))
         if limit:
@@ -126,8 +150,13 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
     if limit:
         params["row_limit"] = int(limit)
         params["row_offset"] = 0
+    if after is not None:
+        params["after_id"] = int(after[1])
+        if field != OrderByField.ID:
+            params["after_value"] = int(after[0] or 0)
+    shape = (scope[0] if scope is not None else None, after is not None)
     if not filter_query:
-        sql_key = ("list", kind.name, field, asc, bool(limit), scope is not None)
+        sql_key = ("list", kind.name, field, asc, bool(limit), *shape)
         rows = tx.rows(tx.backend.sql(sql_key, lambda _t: listing(None)), params)
         return read_nodes(tx, kind, rows)
 
@@ -136,7 +165,7 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
     # A filter given as text determines the statement: compiled forms are kept per store.
     key: tuple[Any, ...] | None = None
     if isinstance(filter_query, str):
-        key = (kind.name, filter_query, field, asc, bool(limit), scope is not None)
+        key = (kind.name, filter_query, field, asc, bool(limit), *shape)
     parts: list[Any] = []
 
     def compiled() -> Any:
@@ -177,6 +206,8 @@ def list_nodes(tx: Tx, kind: Kind, options: Any, scope: tuple[str, int] | None =
                 # One context condition in id order: the members straight from the link index.
                 members: sa.Select[Any] = c.ids
                 member = members.selected_columns[0]
+                if after is not None:
+                    members = members.where(past(member, member))
                 members = members.distinct().order_by(member.asc() if asc else member.desc())
                 if limit:
                     members = members.limit(sa.bindparam("row_limit", type_=sa.Integer()))

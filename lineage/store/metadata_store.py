@@ -12,9 +12,10 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from lineage import proto as pb
 from lineage.errors import InvalidArgumentError
 from lineage.store import _indexes, _nodes, _types
-from lineage.store._api_common import ExtraOptions, as_ints, as_messages
+from lineage.store._api_common import ExtraOptions, as_ints, as_message, as_messages
 from lineage.store._api_delete import DeleteMethods
 from lineage.store._api_lineage import LineageMethods
 from lineage.store._api_types import TypeMethods
@@ -23,6 +24,7 @@ from lineage.store._config import Target, target_from
 from lineage.store._kinds import ARTIFACT, CONTEXT, EXECUTION, Kind
 from lineage.store._listing import ListOptions
 from lineage.store._open import current_version, downgrade, open_schema
+from lineage.store._paging import Page, list_page
 
 __all__ = [
     "ExtraOptions",
@@ -112,6 +114,10 @@ class MetadataStore(TypeMethods, LineageMethods, DeleteMethods):
 
         return self._read(run)
 
+    def get_schema_version(self) -> int:
+        """The MLMD schema version of the open database (beyond MLMD)."""
+        return self._read(lambda tx: current_version(tx) or 0)
+
     def close(self) -> None:
         """Close the store's database connections."""
         self._backend.close()
@@ -126,30 +132,59 @@ class MetadataStore(TypeMethods, LineageMethods, DeleteMethods):
         return f"MetadataStore({self._target.display!r})"
 
     def _put_nodes(
-        self, kind: Kind, values: Sequence[Any], mask: Sequence[str] | None, what: str
+        self,
+        kind: Kind,
+        values: Sequence[Any],
+        mask: Sequence[str] | None,
+        what: str,
+        unchanged_since: bool = False,
     ) -> list[int]:
         messages = as_messages(values, kind.proto, what)
         paths = [str(p) for p in mask or ()]
-        return self._write(lambda tx: _nodes.put_nodes(tx, kind, messages, paths))
+
+        def run(tx: Tx) -> list[int]:
+            if unchanged_since:
+                _check_unchanged(tx, kind, messages, what)
+            return _nodes.put_nodes(tx, kind, messages, paths)
+
+        return self._write(run)
 
     def put_artifacts(
         self,
         artifacts: Sequence[Any],
         field_mask_paths: Sequence[str] | None = None,
         extra_options: ExtraOptions | None = None,
+        *,
+        abort_if_latest_updated_time_changed: bool = False,
     ) -> list[int]:
         """Insert artifacts without an id, update those with one; ids aligned with the input.
 
         Without ``field_mask_paths`` an update replaces the whole artifact (except its name, which
         MLMD never changes once stored); with them only the listed fields change.
 
+        Args:
+            artifacts: The artifacts to insert or update.
+            field_mask_paths: The fields an update changes (all when empty).
+            extra_options: Ignored (ml-metadata's placeholder).
+            abort_if_latest_updated_time_changed: Optimistic concurrency (MLMD's
+                ``PutArtifactsRequest.Options``): refuse the whole call when an updated
+                artifact's stored ``last_update_time_since_epoch`` differs from the one given.
+
         Raises:
             InvalidArgumentError: A missing type id, an undeclared or mistyped property, or an
                 unknown id.
             NotFoundError: The type id names no artifact type.
             AlreadyExistsError: The (type, name) or external id is taken.
+            FailedPreconditionError: With ``abort_if_latest_updated_time_changed``, an artifact
+                changed since it was read.
         """
-        return self._put_nodes(ARTIFACT, artifacts, field_mask_paths, "artifacts")
+        return self._put_nodes(
+            ARTIFACT,
+            artifacts,
+            field_mask_paths,
+            "artifacts",
+            unchanged_since=abort_if_latest_updated_time_changed,
+        )
 
     def put_executions(
         self,
@@ -186,6 +221,60 @@ class MetadataStore(TypeMethods, LineageMethods, DeleteMethods):
     ) -> list[Any]:
         """Contexts, all or as ``list_options`` filters, orders and limits them."""
         return self._list(CONTEXT, list_options)
+
+    def get_page(
+        self,
+        kind: str,
+        options: Any = None,
+        *,
+        context_id: int | None = None,
+        type_id: int | None = None,
+    ) -> Page:
+        """One page of a listing, as MLMD's RPCs page (beyond MLMD's Python API).
+
+        Args:
+            kind: 'artifact', 'execution' or 'context'.
+            options: An ``ml_metadata.ListOperationOptions`` (``max_result_size`` 20 by
+                default and at most 100, ``order_by_field``, ``filter_query`` and the
+                ``next_page_token`` of the previous page); None lists every node at once.
+            context_id: Only the artifacts or executions of this context.
+            type_id: Only the nodes of this type.
+
+        Returns:
+            A :class:`Page` of nodes and the token of the next page ('' on the last page).
+
+        Raises:
+            InvalidArgumentError: An unknown kind, ``max_result_size`` below 1, a malformed
+                filter or token, or a token used with another ordering.
+
+        Example:
+            >>> store = MetadataStore("sqlite://")
+            >>> t = store.put_artifact_type(proto.ArtifactType(name="Data"))
+            >>> _ = store.put_artifacts([proto.Artifact(type_id=t) for _ in range(3)])
+            >>> page = store.get_page("artifact", proto.ListOperationOptions(max_result_size=2))
+            >>> [a.id for a in page.nodes], bool(page.next_page_token)
+            ([1, 2], True)
+            >>> options = proto.ListOperationOptions(max_result_size=2)
+            >>> options.next_page_token = page.next_page_token
+            >>> [a.id for a in store.get_page("artifact", options).nodes]
+            [3]
+        """
+        kinds = {"artifact": ARTIFACT, "execution": EXECUTION, "context": CONTEXT}
+        if kind not in kinds:
+            raise InvalidArgumentError(
+                f"kind must be 'artifact', 'execution' or 'context', got {kind!r}"
+            )
+        if options is not None:
+            options = as_message(options, pb.ListOperationOptions, "options")
+        if context_id is not None and kind == "context":
+            raise InvalidArgumentError("context_id scopes artifacts and executions, not contexts")
+        scope: tuple[str, int] | None = None
+        if context_id is not None:
+            scope = ("context", as_ints([context_id], "context_id")[0])
+        elif type_id is not None:
+            scope = ("type", as_ints([type_id], "type_id")[0])
+        chosen = kinds[kind]
+        return self._read(lambda tx: list_page(tx, chosen, options, scope))
 
     def _by_ids(self, kind: Kind, ids: Iterable[int], what: str) -> list[Any]:
         values = as_ints(ids, what)
@@ -332,6 +421,22 @@ class MetadataStore(TypeMethods, LineageMethods, DeleteMethods):
     ) -> list[Any]:
         """Contexts by external id. Raises NotFoundError when none matches."""
         return self._by_external_ids(CONTEXT, external_ids)
+
+
+def _check_unchanged(tx: Tx, kind: Kind, messages: Sequence[Any], what: str) -> None:
+    """FailedPreconditionError when a node to update changed since the caller read it."""
+    from lineage.errors import FailedPreconditionError
+
+    given = {int(m.id): (i, int(m.last_update_time_since_epoch)) for i, m in enumerate(messages)}
+    given.pop(0, None)
+    for stored in _nodes.get_nodes_by_ids(tx, kind, sorted(given)):
+        i, seen = given[int(stored.id)]
+        if int(stored.last_update_time_since_epoch) != seen:
+            raise FailedPreconditionError(
+                f"{what}[{i}] (id {stored.id}) changed since it was read: "
+                f"last_update_time_since_epoch is {stored.last_update_time_since_epoch}, "
+                f"the update expected {seen}"
+            )
 
 
 def schema_version(config: Any) -> int | None:
