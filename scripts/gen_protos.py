@@ -36,10 +36,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schemas"
 OUTPUT_DIR = ROOT / "lineage" / "proto" / "_generated"
-SOURCES = ("metadata_store.proto", "metadata_store_service.proto")
+SOURCES = ("metadata_store.proto", "metadata_store_service.proto", "lineage_service.proto")
 
-# Descriptor names are fixed by ml-metadata; our Python package is not.
+# Descriptor names are fixed by ml-metadata; our Python package is not. lineage's own service
+# (lineage_service.proto, beyond MLMD) registers under lineage/proto/.
 DESCRIPTOR_DIR = "ml_metadata/proto"
+OWN_DESCRIPTOR_DIR = "lineage/proto"
+OWN_SOURCES = ("lineage_service.proto",)
+
+
+def _descriptor_dir(source: str) -> str:
+    return OWN_DESCRIPTOR_DIR if source in OWN_SOURCES else DESCRIPTOR_DIR
+
+
 UPSTREAM_PACKAGE = "ml_metadata.proto"
 PYTHON_PACKAGE = "lineage.proto._generated"
 
@@ -81,9 +90,9 @@ def _run_protoc(work: Path) -> tuple[Path, Path]:
         ) from exc
 
     include = work / "include"
-    proto_dir = include / DESCRIPTOR_DIR
-    proto_dir.mkdir(parents=True)
     for name in SOURCES:
+        proto_dir = include / _descriptor_dir(name)
+        proto_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(SCHEMA_DIR / name, proto_dir / name)
     python_out = work / "python_out"
     mypy_out = work / "mypy_out"
@@ -99,7 +108,7 @@ def _run_protoc(work: Path) -> tuple[Path, Path]:
         f"--python_out={python_out}",
         f"--plugin=protoc-gen-mypy={_mypy_plugin()}",
         f"--mypy_out={mypy_out}",
-        *(f"{DESCRIPTOR_DIR}/{name}" for name in SOURCES),
+        *(f"{_descriptor_dir(name)}/{name}" for name in SOURCES),
     ]
     result = subprocess.run(command, cwd=include, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -113,7 +122,7 @@ def _run_protoc(work: Path) -> tuple[Path, Path]:
         raise GenerationError(
             f"protoc failed (exit {result.returncode}):\n{result.stdout}{result.stderr}{hint}"
         )
-    return python_out / DESCRIPTOR_DIR, mypy_out / DESCRIPTOR_DIR
+    return python_out, mypy_out
 
 
 def _serialized_descriptor(protoc_module: Path) -> bytes:
@@ -156,7 +165,7 @@ def _c_escape(data: bytes) -> str:
 def _python_module(proto_name: str) -> str:
     """Python module of a .proto dependency, as our generated code imports it."""
     stem = proto_name.removesuffix(".proto").replace("-", "_")
-    if proto_name.startswith(DESCRIPTOR_DIR + "/"):
+    if proto_name.startswith((DESCRIPTOR_DIR + "/", OWN_DESCRIPTOR_DIR + "/")):
         return f"{PYTHON_PACKAGE}.{stem.rsplit('/', 1)[1]}_pb2"
     return stem.replace("/", ".") + "_pb2"
 
@@ -349,11 +358,13 @@ def generate(output_dir: Path) -> list[Path]:
         python_out, mypy_out = _run_protoc(Path(tmp))
         for source in SOURCES:
             stem = source.removesuffix(".proto")
-            serialized = _serialized_descriptor(python_out / f"{stem}_pb2.py")
+            where = _descriptor_dir(source)
+            serialized = _serialized_descriptor(python_out / where / f"{stem}_pb2.py")
             template = _Template(serialized, f"{PYTHON_PACKAGE}.{stem}_pb2", source)
-            if template.file.name != f"{DESCRIPTOR_DIR}/{source}":
+            if template.file.name != f"{where}/{source}":
                 raise GenerationError(f"{source}: unexpected descriptor name {template.file.name}")
-            stub = _rewrite_stub((mypy_out / f"{stem}_pb2.pyi").read_text("utf-8"), source)
+            stub_text = (mypy_out / where / f"{stem}_pb2.pyi").read_text("utf-8")
+            stub = _rewrite_stub(stub_text, source)
             for name, text in ((f"{stem}_pb2.py", template.render()), (f"{stem}_pb2.pyi", stub)):
                 path = output_dir / name
                 path.write_text(text, encoding="utf-8", newline="\n")

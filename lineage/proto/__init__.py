@@ -42,6 +42,9 @@ elif _ml_metadata_installed():
 else:
     from lineage.proto._generated import metadata_store_pb2, metadata_store_service_pb2
 
+# lineage's own service (beyond MLMD); it imports MLMD's messages from the same descriptor pool.
+from lineage.proto._generated import lineage_service_pb2  # noqa: E402
+
 # Nodes, their types and the edges between them.
 Artifact = metadata_store_pb2.Artifact
 ArtifactType = metadata_store_pb2.ArtifactType
@@ -140,6 +143,7 @@ __all__ = [
     "RetryOptions",
     "SqliteMetadataSourceConfig",
     "Value",
+    "lineage_service_pb2",
     "metadata_store_pb2",
     "metadata_store_service_pb2",
 ]
