@@ -34,7 +34,7 @@ help:
 $(BIN)/.installed: pyproject.toml | mysql-headers
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,mysql,mysqlclient,postgresql,notebook]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,mysql,mysqlclient,postgresql,notebook,server]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
@@ -44,7 +44,8 @@ $(MLMD_BIN)/.installed: pyproject.toml | mysql-headers
 	@test -x $(MLMD_BIN)/python || $(MLMD_PYTHON) -m venv $(MLMD_VENV)
 	$(MLMD_BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
 	$(MLMD_BIN)/python -m pip install $(PIP_FLAGS) 'ml-metadata==1.17.1' 'absl-py<2' \
-		'pytest==9.2.0' 'hypothesis==6.170.17' -e '.[mysql,mysqlclient,postgresql]'
+		'pytest==9.2.0' 'hypothesis==6.170.17' 'grpcio-health-checking==1.62.3' \
+		'grpcio-reflection==1.62.3' -e '.[mysql,mysqlclient,postgresql,server]'
 	@touch $@
 
 graphviz:
@@ -87,11 +88,15 @@ test-unit: $(BIN)/.installed graphviz
 test-compat: $(MLMD_BIN)/.installed
 	$(MLMD_BIN)/python -m pytest $(PYTEST_FLAGS) -m compat -p no:cacheprovider tests/compat
 
-# ml-metadata's own test file, unmodified, against lineage.MetadataStore on all three backends.
+# ml-metadata's own test file, unmodified, against lineage.MetadataStore on all three backends,
+# then through ml-metadata's own gRPC client against `lineage serve` on each backend.
 test-mlmd-suite: $(MLMD_BIN)/.installed
 	$(MLMD_BIN)/python scripts/run_mlmd_suite.py --backend sqlite
 	$(MLMD_BIN)/python scripts/run_mlmd_suite.py --backend mysql
 	$(MLMD_BIN)/python scripts/run_mlmd_suite.py --backend postgresql
+	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend sqlite
+	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend mysql
+	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend postgresql
 
 test: lint typecheck check-protos test-unit test-compat test-mlmd-suite
 

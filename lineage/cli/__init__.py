@@ -17,6 +17,7 @@ from lineage.cli.graph import diff, impact, provenance, trace
 from lineage.cli.listing import ls
 from lineage.cli.render import render
 from lineage.cli.report import report
+from lineage.cli.serve import serve
 from lineage.cli.show import show
 
 __all__ = ["cli", "main"]
@@ -31,3 +32,4 @@ cli.add_command(diff)
 cli.add_command(erase)
 cli.add_command(render)
 cli.add_command(report)
+cli.add_command(serve)

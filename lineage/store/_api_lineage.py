@@ -169,7 +169,8 @@ class LineageMethods(StoreBase):
                 nodes created up to that time).
             limit: The most nodes to return; nearer nodes win and ``truncated`` says so.
             hydrate: Build ``Walk.graph`` (nodes, properties, types, contexts, events with
-                paths); False returns ids, hop distances and nothing else.
+                paths); False returns the ids and nothing else (hop distances only when
+                ``max_hops`` or ``limit`` is given: an unbounded ids-only walk skips them).
             fields: LineageGraph fields to hydrate (all when empty).
 
         Raises:
