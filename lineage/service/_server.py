@@ -225,7 +225,17 @@ class Server:
         server.start()
         self._grpc = server
         if o.grpc_web_port is not None:
-            raise errors.UnimplementedError("grpc-web is not available yet")
+            from lineage.service._grpc_web import GrpcWebServer
+
+            try:
+                self._web = GrpcWebServer(self.service, o.host, o.grpc_web_port)
+            except OSError as exc:
+                server.stop(0)
+                raise errors.UnavailableError(
+                    f"cannot bind grpc-web on {o.host}:{o.grpc_web_port}: {exc}"
+                ) from exc
+            self._web.start()
+            self.grpc_web_port = self._web.port
         self._connector = threading.Thread(target=self._connect, name="db-connect", daemon=True)
         self._connector.start()
         _log.info("serving %s on %s:%d", ", ".join(self.names), o.host, self.port)
