@@ -61,6 +61,7 @@ EXPECTED_EXPORTS = {
     "STRUCT",
     "PROTO",
     "BOOLEAN",
+    "lineage_service_pb2",
     "metadata_store_pb2",
     "metadata_store_service_pb2",
 }
