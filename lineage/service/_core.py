@@ -32,10 +32,29 @@ WRITE = "write"
 class RpcFailure(Exception):
     """An RPC that ends with a status other than OK."""
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, error: errors.StatusError | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.error = error
+
+    def trailers(self) -> tuple[tuple[str, Any], ...]:
+        """Which lineage error this was, for lineage's own client (``lineage-error``).
+
+        ml-metadata's clients read only the code and message; lineage's remote store rebuilds
+        the same exception class (``DependentsError``, ``FilterQueryError``, ...) from these.
+        """
+        error = self.error
+        if error is None or type(error) is errors.exception_type_from_error_code(self.code):
+            return ()
+        detail = {
+            "dependents": list(getattr(error, "dependents", ())),
+            "position": getattr(error, "position", None),
+        }
+        return (
+            ("lineage-error", type(error).__name__),
+            ("lineage-error-detail-bin", json.dumps(detail).encode()),
+        )
 
 
 @dataclass(frozen=True)
@@ -230,7 +249,7 @@ class Service:
                     response.read_only = access == READ
                 return response
             except errors.StatusError as exc:
-                raise RpcFailure(int(exc.error_code), str(exc.message)) from exc
+                raise RpcFailure(int(exc.error_code), str(exc.message), exc) from exc
             except errors.LineageError as exc:
                 raise RpcFailure(errors.UNKNOWN, str(exc)) from exc
             except (TypeError, ValueError) as exc:

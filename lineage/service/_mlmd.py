@@ -319,7 +319,10 @@ def _put_events(store: MetadataStore, request: Any) -> Any:
 @rpc("PutExecution", write=True)
 def _put_execution(store: MetadataStore, request: Any) -> Any:
     pairs = [
-        (pair.artifact, pair.event) if pair.HasField("event") else (pair.artifact,)
+        (
+            pair.artifact if pair.HasField("artifact") else None,
+            pair.event if pair.HasField("event") else None,
+        )
         for pair in request.artifact_event_pairs
     ]
     o = request.options

@@ -147,6 +147,9 @@ def _behavior(service: Service, method: Method) -> Callable[[Any, Any], Any]:
         try:
             return service.call(method, request, context.invocation_metadata(), context.peer())
         except RpcFailure as failure:
+            trailers = failure.trailers()
+            if trailers:
+                context.set_trailing_metadata(trailers)
             context.abort(_status(failure.code), failure.message)
 
     return run

@@ -60,6 +60,18 @@ class MetadataStore(TypeMethods, LineageMethods, DeleteMethods):
         >>> store.close()
     """
 
+    def __new__(cls, config: Any = None, *args: Any, **kwargs: Any) -> MetadataStore:
+        # A server's address opens the remote backend (lineage/store/_remote.py), also for
+        # subclasses of MetadataStore; Python runs __init__ itself only on instances of cls.
+        from lineage.store._remote import RemoteMetadataStore, is_remote
+
+        if is_remote(config) and not issubclass(cls, RemoteMetadataStore):
+            store = super().__new__(RemoteMetadataStore)
+            if not isinstance(store, cls):
+                RemoteMetadataStore.__init__(store, config, *args, **kwargs)
+            return store
+        return super().__new__(cls)
+
     def __init__(self, config: Any, enable_upgrade_migration: bool = False) -> None:
         target: Target = target_from(config)
         self._target = target
@@ -80,6 +92,11 @@ class MetadataStore(TypeMethods, LineageMethods, DeleteMethods):
     def url(self) -> str:
         """Where the store lives (without a password)."""
         return self._target.display
+
+    @property
+    def is_remote(self) -> bool:
+        """True when every call goes to a ``lineage serve`` server (beyond MLMD)."""
+        return False
 
     @property
     def pipeline_asset(self) -> None:
@@ -439,6 +456,18 @@ def _check_unchanged(tx: Tx, kind: Kind, messages: Sequence[Any], what: str) -> 
             )
 
 
+def _local_only(config: Any, what: str) -> None:
+    """UnimplementedError for a schema change asked of a server (run it on its database)."""
+    from lineage.errors import UnimplementedError
+    from lineage.store._remote import is_remote
+
+    if getattr(config, "is_remote", False) or is_remote(config):
+        raise UnimplementedError(
+            f"{what} changes the database's schema: run it against the database the metadata "
+            "server uses (its SQLAlchemy URL), not through the server"
+        )
+
+
 def schema_version(config: Any) -> int | None:
     """The MLMD schema version of the database ``config`` names (None when it is empty).
 
@@ -447,6 +476,11 @@ def schema_version(config: Any) -> int | None:
     Raises:
         ConnectionFailedError: The database cannot be reached.
     """
+    from lineage.store._remote import is_remote
+
+    if is_remote(config):
+        with MetadataStore(config) as store:
+            return store.get_schema_version()
     target = target_from(config)
     backend = Backend(dataclasses.replace(target, create_database=False))
     try:
@@ -464,6 +498,7 @@ def downgrade_schema(config: Any, downgrade_to_schema_version: int) -> None:
     """
     if downgrade_to_schema_version < 0:
         raise InvalidArgumentError("downgrade_to_schema_version not specified")
+    _local_only(config, "downgrading the schema")
     backend = Backend(target_from(config))
     try:
         downgrade(backend, int(downgrade_to_schema_version))
@@ -476,6 +511,8 @@ def link_indexes(store: MetadataStore) -> dict[str, bool]:
 
     See :func:`optimize`.
     """
+    if store.is_remote:
+        return store.link_indexes()  # type: ignore[attr-defined, no-any-return]
     return _indexes.link_indexes(store._backend)
 
 
@@ -492,4 +529,5 @@ def optimize(store: MetadataStore, *, undo: bool = False) -> list[str]:
     Returns:
         The names of the indexes created (or dropped); empty when nothing changed.
     """
+    _local_only(store, "lineage db optimize")
     return _indexes.set_link_indexes(store._backend, not undo)
