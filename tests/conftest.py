@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,12 @@ BACKENDS = [
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
 ]
 FILE_BACKENDS = [b for b in BACKENDS if b.values[0] != "sqlite-memory"]
+#: A ``lineage serve`` server (in this process, on a loopback port) on a fresh SQLite file, and
+#: a remote ``MetadataStore`` (grpc://) talking to it: a module opts in with
+#: ``pytestmark = pytest.mark.remote_too``; a test in it that reads the database's internals
+#: says ``@pytest.mark.local_only``.
+REMOTE = pytest.param("remote", id="remote", marks=pytest.mark.remote)
+STORE_BACKENDS = [*BACKENDS, REMOTE]
 
 
 def in_ci() -> bool:
@@ -147,8 +154,85 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
             db.close()
 
 
+_remote_servers: list[Any] = []
+
+
+def _serve(tmp_path: Path) -> str:
+    """Start a ``lineage serve`` on a new SQLite file; the grpc:// URL of a client for it."""
+    pytest.importorskip("grpc", reason="the server extra (grpcio) is not installed")
+    from lineage.service import Server, ServerOptions
+
+    db = tmp_path / f"served-{uuid.uuid4().hex[:8]}.db"
+    server = Server(ServerOptions(db=f"sqlite:///{db}", port=0, grace=1))
+    server.start()
+    _remote_servers.append(server)
+    assert server.wait_ready(60), server.failure
+    return f"grpc://127.0.0.1:{server.port}"
+
+
+def _server_of(store: Any) -> Any:
+    port = int(store.url.rsplit(":", 1)[1])
+    [server] = [s for s in _remote_servers if s.port == port]
+    return server
+
+
+def server_side(store: Any) -> Any:
+    """The store that does the work: ``store``, or the one inside a remote store's server."""
+    return _server_of(store).service.store if getattr(store, "is_remote", False) else store
+
+
+@contextmanager
+def local_view(store: Any) -> Iterator[Any]:
+    """``store`` itself, or for a remote store a local one on the database its server serves.
+
+    Tests that check rows directly (snapshots, dangling references) read the real database.
+    """
+    if not getattr(store, "is_remote", False):
+        yield store
+        return
+    import lineage
+
+    local = lineage.MetadataStore(_server_of(store).options.db)
+    try:
+        yield local
+    finally:
+        local.close()
+
+
+@pytest.fixture(autouse=True)
+def _stop_remote_servers() -> Iterator[None]:
+    """Stop the servers a test started through ``fresh_url('remote', ...)``."""
+    yield
+    while _remote_servers:
+        _remote_servers.pop().stop(0)
+
+
+def pytest_generate_tests(metafunc: Any) -> None:
+    """Run each ``backend`` test on every backend; in ``remote_too`` modules through a server too.
+
+    Only for this file's ``backend`` fixture (a conftest below may define its own, with params).
+    """
+    if "backend" not in metafunc.fixturenames:
+        return
+    definitions = metafunc._arg2fixturedefs.get("backend") or ()
+    if not definitions or definitions[-1].params is not None:
+        return
+    if any(
+        m.args and m.args[0] == "backend" for m in metafunc.definition.iter_markers("parametrize")
+    ):
+        return  # the test chose its backends itself
+    node = metafunc.definition
+    remote = node.get_closest_marker("remote_too") and not node.get_closest_marker("local_only")
+    metafunc.parametrize("backend", STORE_BACKENDS if remote else BACKENDS, indirect=True)
+
+
 def fresh_url(backend: str, tmp_path: Path) -> str:
-    """A URL for an empty database of ``backend`` ('sqlite-memory', 'sqlite-file', 'mysql', ...)."""
+    """A URL for an empty database of ``backend`` ('sqlite-memory', 'sqlite-file', 'mysql', ...).
+
+    'remote' starts a server on a fresh SQLite file and returns its grpc:// URL.
+    """
+    if backend == "remote":
+        return _serve(tmp_path)
     if backend == "sqlite-memory":
         return "sqlite://"
     if backend == "sqlite-file":
@@ -158,9 +242,9 @@ def fresh_url(backend: str, tmp_path: Path) -> str:
     return db.url
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture
 def backend(request: Any) -> str:
-    """The backend name of the current parametrization."""
+    """The backend name of the current parametrization (see ``pytest_generate_tests``)."""
     return str(request.param)
 
 
@@ -191,4 +275,6 @@ def fresh_store(backend: str, directory: Path) -> Any:
 
     if backend == "sqlite-file":
         return lineage.MetadataStore(str(directory / f"store-{uuid.uuid4().hex[:8]}.db"))
+    if backend == "remote":
+        return lineage.MetadataStore(_serve(directory))
     return lineage.MetadataStore(fresh_url(backend, directory))

@@ -13,7 +13,11 @@ from lineage import conventions as cv
 from lineage import erasure, errors
 from lineage.erasure import Plan, Target
 from lineage.proto import metadata_store_pb2 as pb
+from tests.conftest import server_side
 from tests.store.helpers import snapshot
+
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
 
 
 @dataclass
@@ -176,7 +180,8 @@ def test_a_failure_in_the_middle_leaves_nothing_changed(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise errors.InternalError("disk on fire")
 
-    monkeypatch.setattr(store, "put_execution", broken)
+    # Remotely the plan is applied inside the server: break the server's store.
+    monkeypatch.setattr(server_side(store), "put_execution", broken)
     with pytest.raises(errors.InternalError, match="disk on fire"):
         erasure.apply(store, plan, compact=False)
     assert snapshot(store) == before

@@ -23,6 +23,9 @@ from lineage.graph import (
 from lineage.proto import metadata_store_pb2 as pb
 from tests.graph.conftest import Versions
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 
 def names(store: Any, lineage: Any) -> list[str]:
     return sorted(n.name for n in lineage.nodes().values())

@@ -24,6 +24,9 @@ from lineage.proto import metadata_store_pb2 as pb
 from lineage.store import _traverse
 from tests.conftest import BACKENDS, fresh_store
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 #: Graphs per backend (raise it for a longer hunt: LINEAGE_HYPOTHESIS_EXAMPLES=100).
 EXAMPLES = int(os.environ.get("LINEAGE_HYPOTHESIS_EXAMPLES", "6"))
 INPUTS = (pb.Event.DECLARED_INPUT, pb.Event.INPUT, pb.Event.INTERNAL_INPUT)

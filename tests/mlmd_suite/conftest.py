@@ -5,6 +5,9 @@ temporary directory next to this conftest and runs pytest there. Importing this 
 ``ml_metadata.MetadataStore`` (and ``downgrade_schema``) for lineage's before pytest imports the
 test module, which binds the names at import time.
 
+With ``LINEAGE_MLMD_SUITE_CLIENT=lineage`` (``scripts/run_mlmd_suite_grpc.py --client lineage``)
+the gRPC configs of ``--use_grpc_backend`` open lineage's remote store instead.
+
 ``LINEAGE_MLMD_SUITE_BACKEND`` chooses where the stores live:
 
 * ``sqlite`` (default): the configs the tests build, as they are;
@@ -31,6 +34,7 @@ import sqlalchemy as sa
 
 import lineage
 from lineage.proto import metadata_store_pb2 as pb
+from lineage.store._remote import RemoteMetadataStore, is_remote
 
 BACKEND = os.environ.get("LINEAGE_MLMD_SUITE_BACKEND", "sqlite")
 SERVER_URL = {
@@ -97,8 +101,25 @@ def _downgrade_schema(config: Any, downgrade_to_schema_version: int) -> None:
     lineage.downgrade_schema(_redirect(config), downgrade_to_schema_version)
 
 
+class RemoteSuiteStore(RemoteMetadataStore):
+    """lineage's remote store under ml-metadata's name (``LINEAGE_MLMD_SUITE_CLIENT=lineage``).
+
+    The test file binds methods off the class (``mlmd.MetadataStore.put_artifact_type``) and
+    calls them with its store, so the class it sees must be the remote one; the few local
+    configs it opens still get lineage's local store.
+    """
+
+    def __new__(cls, config: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if is_remote(config):
+            return super().__new__(cls, config, *args, **kwargs)
+        return RedirectedMetadataStore(config, *args, **kwargs)
+
+
+CLIENT = os.environ.get("LINEAGE_MLMD_SUITE_CLIENT", "mlmd")
 for _target in (ml_metadata, mlmd_package, mlmd_module):
-    _target.MetadataStore = RedirectedMetadataStore  # type: ignore[attr-defined]
+    _target.MetadataStore = (  # type: ignore[attr-defined]
+        RemoteSuiteStore if CLIENT == "lineage" else RedirectedMetadataStore
+    )
     _target.downgrade_schema = _downgrade_schema  # type: ignore[attr-defined]
 
 

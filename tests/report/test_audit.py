@@ -11,6 +11,9 @@ from lineage.proto import metadata_store_pb2 as pb
 from lineage.report import audit, subject_digest
 from tests.report.scenario import T0, Clinic, record_clinic
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 
 @pytest.fixture
 def clinic(store: Any) -> Clinic:

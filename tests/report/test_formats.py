@@ -21,6 +21,9 @@ from lineage.report import AuditDossier, GdprReport, audit, canonical_json, gdpr
 from lineage.report import verify_report as verify
 from tests.report.scenario import Clinic, record_clinic
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMAS = {
     "audit": json.loads((ROOT / "schemas" / "audit-dossier.schema.json").read_text()),

@@ -11,6 +11,9 @@ from lineage.erasure import Target
 from lineage.report import gdpr_report, subject_digest
 from tests.report.scenario import Clinic, record_clinic
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 
 @pytest.fixture
 def clinic(store: Any) -> Clinic:

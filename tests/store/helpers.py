@@ -22,12 +22,15 @@ EVERY_KIND = {
 
 def snapshot(store: Any) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, sorted: equal snapshots mean nothing was written."""
-    backend = store._backend
+    from tests.conftest import local_view
+
     out: dict[str, list[tuple[Any, ...]]] = {}
-    with backend.transaction(write=False) as tx:
-        for table in backend.tables.all():
-            rows = tx.adhoc(sa.select(table))
-            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    with local_view(store) as local:
+        backend = local._backend
+        with backend.transaction(write=False) as tx:
+            for table in backend.tables.all():
+                rows = tx.adhoc(sa.select(table))
+                out[table.name] = sorted((tuple(r) for r in rows), key=repr)
     return out
 
 

@@ -11,6 +11,9 @@ from lineage import errors
 from lineage.proto import metadata_store_pb2 as pb
 from tests.store.helpers import Pipeline, record_pipeline, snapshot
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 
 def _artifact(p: Pipeline, **props: Any) -> Any:
     a = pb.Artifact(type_id=p.dataset_type, uri="/data/new.csv")

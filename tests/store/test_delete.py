@@ -9,11 +9,20 @@ import sqlalchemy as sa
 
 from lineage import errors
 from lineage.proto import metadata_store_pb2 as pb
+from tests.conftest import local_view
 from tests.store.helpers import record_pipeline, snapshot
+
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
 
 
 def dangling(store: Any) -> dict[str, int]:
     """Rows that point at nodes that no longer exist (all must be 0)."""
+    with local_view(store) as local:
+        return _dangling(local)
+
+
+def _dangling(store: Any) -> dict[str, int]:
     t = store._backend.tables
     checks = {
         "event→artifact": sa.select(sa.func.count())

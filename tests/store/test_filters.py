@@ -28,6 +28,9 @@ from lineage.query import (
 from lineage.store._filters import CompiledFilter, compile_filter, filter_node_ids
 from lineage.store._schema import Tables, build_tables
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 # The reference dataset (mlmd.md §4.5) ------------------------------------------------------
 
 ARTIFACT, EXECUTION, CONTEXT = "artifact", "execution", "context"

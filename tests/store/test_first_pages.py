@@ -16,6 +16,9 @@ import lineage
 import lineage.store._listing as listing
 from lineage.proto import metadata_store_pb2 as pb
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 FILTERS = [
     "properties.span.int_value < 150",  # common matches
     "properties.span.int_value = 7",  # one match

@@ -14,6 +14,9 @@ from lineage.errors import InvalidArgumentError, NotFoundError
 from lineage.proto import metadata_store_pb2 as pb
 from lineage.store.naming import AmbiguousNodeError, NodeRef, format_node_ref, resolve_node
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 ODD_NAME = "o'brien\\x \"%_"
 
 

@@ -14,6 +14,9 @@ from lineage import proto as pb
 from lineage.errors import InvalidArgumentError
 from lineage.store._paging import decode_token
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 
 def _populate(store: Any) -> tuple[int, int, int]:
     type_a = store.put_artifact_type(pb.ArtifactType(name="Data", properties={"span": pb.INT}))

@@ -17,6 +17,9 @@ from lineage.store import schema_version
 from tests.conftest import FILE_BACKENDS, fresh_url, server_database
 from tests.store.helpers import EVERY_KIND, record_pipeline, snapshot
 
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
+
 
 def test_round_trip_of_every_property_kind(store: Any) -> None:
     type_id = store.put_artifact_type(
@@ -71,6 +74,7 @@ def test_string_that_looks_like_a_struct_reads_back_as_a_string(store: Any) -> N
     )
 
 
+@pytest.mark.local_only  # reads the database's internals
 def test_ids_and_int_values_are_64_bit_on_every_backend(store: Any) -> None:
     """ml-metadata declares ids and int_value as 32-bit INT on MySQL and PostgreSQL."""
     type_id = store.put_artifact_type(pb.ArtifactType(name="Big", properties={"n": pb.INT}))
@@ -224,13 +228,15 @@ def test_unset_config_is_a_runtime_error_naming_the_problem() -> None:
         ),
         ("mysql://root@127.0.0.1:1/x", errors.ConnectionFailedError, "cannot connect"),
         (
-            pb.MetadataStoreClientConfig(host="h", port=1),
-            errors.UnimplementedError,
-            "no gRPC client",
+            pb.MetadataStoreClientConfig(host="127.0.0.1", port=1),
+            errors.ConnectionFailedError,
+            "cannot reach the metadata server grpc://127.0.0.1:1",
         ),
+        ("grpc://127.0.0.1", errors.ConfigurationError, "expected grpc://HOST:PORT"),
+        ("grpc://127.0.0.1:1?tls=1", errors.ConfigurationError, "unknown parameter 'tls'"),
         (42, errors.ConfigurationError, "got int"),
     ],
-    ids=["scheme", "unreachable", "grpc", "type"],
+    ids=["scheme", "unreachable", "grpc", "grpc-no-port", "grpc-parameter", "type"],
 )
 def test_bad_configs(config: Any, error: type[Exception], fragment: str) -> None:
     with pytest.raises(error, match=fragment):
@@ -386,6 +392,7 @@ def test_lineage_subgraph_uses_every_starting_node(store: Any) -> None:
     assert len(store.get_lineage_subgraph(options, ["artifacts"]).artifacts) == 150
 
 
+@pytest.mark.local_only  # reads the database's internals
 def test_listing_spans_mlmd_page_size_in_one_query(store: Any, monkeypatch: Any) -> None:
     """ml-metadata pages 100 rows at a time; lineage returns the same rows from one statement."""
     from lineage.store._backend import Tx
@@ -472,6 +479,7 @@ def test_concurrent_reuse_by_external_id_makes_one_artifact(store: Any) -> None:
     assert len(store.get_executions()) == 20
 
 
+@pytest.mark.local_only  # reads the database's internals
 def test_threads_that_end_release_their_connections(store_url: str) -> None:
     import gc
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from lineage.proto import metadata_store_pb2 as pb
 from tests.store.helpers import EVERY_KIND
+
+#: Every backend test here runs through a lineage serve server too (tests/conftest.py).
+pytestmark = pytest.mark.remote_too
 
 
 def _sorted(messages: Any) -> list[bytes]:
