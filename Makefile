@@ -89,7 +89,8 @@ test-compat: $(MLMD_BIN)/.installed
 	$(MLMD_BIN)/python -m pytest $(PYTEST_FLAGS) -m compat -p no:cacheprovider tests/compat
 
 # ml-metadata's own test file, unmodified, against lineage.MetadataStore on all three backends,
-# then through ml-metadata's own gRPC client against `lineage serve` on each backend.
+# then through ml-metadata's own gRPC client against `lineage serve` on each backend, and through
+# lineage's remote store (grpc://) as the client.
 test-mlmd-suite: $(MLMD_BIN)/.installed
 	$(MLMD_BIN)/python scripts/run_mlmd_suite.py --backend sqlite
 	$(MLMD_BIN)/python scripts/run_mlmd_suite.py --backend mysql
@@ -97,6 +98,9 @@ test-mlmd-suite: $(MLMD_BIN)/.installed
 	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend sqlite
 	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend mysql
 	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend postgresql
+	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend sqlite --client lineage
+	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend mysql --client lineage
+	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend postgresql --client lineage
 
 test: lint typecheck check-protos test-unit test-compat test-mlmd-suite
 

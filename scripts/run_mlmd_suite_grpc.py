@@ -1,9 +1,10 @@
 """Run ml-metadata 1.17.1's own test file in gRPC mode against ``lineage serve``.
 
-Usage: python scripts/run_mlmd_suite_grpc.py --backend sqlite|mysql|postgresql
+Usage: python scripts/run_mlmd_suite_grpc.py --backend sqlite|mysql|postgresql [--client lineage]
 
 ml-metadata's own gRPC client (``MetadataStoreClientConfig``) talks to a ``lineage serve``
-subprocess on a fresh database, twice:
+subprocess on a fresh database (with ``--client lineage``: lineage's remote store, swapped in
+for ``ml_metadata.MetadataStore`` by tests/mlmd_suite/conftest.py), twice:
 
 1. the test file exactly as the wheel ships it, with ``--use_grpc_backend``: everything passes
    but the 4 ``test_connection_config_with_grpc_*`` cases, whose harness lines are broken
@@ -86,7 +87,7 @@ class Database:
         engine.dispose()
 
 
-def _run(work: Path, test_file: Path, backend: str, label: str) -> dict[str, str]:
+def _run(work: Path, test_file: Path, backend: str, label: str, client: str) -> dict[str, str]:
     """Start a server on a fresh database, run the file through ml-metadata's client."""
     db = Database(backend, work)
     port = _free_port()
@@ -125,7 +126,7 @@ def _run(work: Path, test_file: Path, backend: str, label: str) -> dict[str, str
         ]
         test_tmp = work / f"tmp-{label}"
         test_tmp.mkdir()
-        run_env = dict(env, TEST_TMPDIR=str(test_tmp))
+        run_env = dict(env, TEST_TMPDIR=str(test_tmp), LINEAGE_MLMD_SUITE_CLIENT=client)
         result = subprocess.run(
             command, cwd=test_file.parent, env=run_env, capture_output=True, text=True
         )
@@ -136,7 +137,7 @@ def _run(work: Path, test_file: Path, backend: str, label: str) -> dict[str, str
             if found:
                 outcomes[found.group(2) + f"#{len(outcomes)}"] = found.group(1)
         summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-        print(f"mlmd suite over gRPC ({backend}, {label}): {summary}", flush=True)
+        print(f"mlmd suite over gRPC ({backend}, {label}, {client} client): {summary}", flush=True)
         if result.returncode not in (0, 1):
             print(result.stdout[-4000:], result.stderr[-4000:], file=sys.stderr)
         return outcomes
@@ -154,6 +155,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "mysql", "postgresql"), default="sqlite")
     parser.add_argument("--keep", type=Path, help="keep the reports and server logs here")
+    parser.add_argument(
+        "--client",
+        choices=("mlmd", "lineage"),
+        default="mlmd",
+        help="whose gRPC client runs the tests: ml-metadata's or lineage's remote store",
+    )
     args = parser.parse_args()
 
     import ml_metadata.metadata_store as mlmd_store
@@ -169,29 +176,34 @@ def main() -> int:
         mended = work / "mended"
         for folder in (upstream, mended):
             folder.mkdir()
-            shutil.copy(source / "conftest.py", folder / "conftest.py")
+            if args.client == "lineage":
+                shutil.copy(ROOT / "tests" / "mlmd_suite" / "conftest.py", folder / "conftest.py")
+            else:
+                shutil.copy(source / "conftest.py", folder / "conftest.py")
         text = (source / "metadata_store_test.py").read_text()
         (upstream / "metadata_store_test.py").write_text(text)
         (mended / "metadata_store_test.py").write_text(_mend(text))
 
-        first = _run(work, upstream / "metadata_store_test.py", args.backend, "unmodified")
+        first = _run(
+            work, upstream / "metadata_store_test.py", args.backend, "unmodified", args.client
+        )
         failed = {k.split("#")[0] for k, v in first.items() if v != "PASSED"}
         passed = sum(v == "PASSED" for v in first.values())
         ok = failed == BROKEN_UPSTREAM and passed == EXPECTED_CASES - len(BROKEN_UPSTREAM)
-        second = _run(work, mended / "metadata_store_test.py", args.backend, "mended")
+        second = _run(work, mended / "metadata_store_test.py", args.backend, "mended", args.client)
         passed_mended = sum(v == "PASSED" for v in second.values())
         ok = ok and passed_mended == EXPECTED_CASES and len(second) == EXPECTED_CASES
     if not ok:
         print(
-            f"mlmd suite over gRPC ({args.backend}): FAILED: unmodified run failed "
-            f"{sorted(failed)} (expected exactly {sorted(BROKEN_UPSTREAM)}); mended run "
+            f"mlmd suite over gRPC ({args.backend}, {args.client} client): FAILED: unmodified run "
+            f"failed {sorted(failed)} (expected exactly {sorted(BROKEN_UPSTREAM)}); mended run "
             f"{passed_mended}/{EXPECTED_CASES} passed",
             file=sys.stderr,
         )
         return 1
     print(
-        f"mlmd suite over gRPC ({args.backend}): unmodified {passed} passed + the 4 cases broken "
-        f"upstream; mended {passed_mended}/{EXPECTED_CASES} passed"
+        f"mlmd suite over gRPC ({args.backend}, {args.client} client): unmodified {passed} passed "
+        f"+ the 4 cases broken upstream; mended {passed_mended}/{EXPECTED_CASES} passed"
     )
     return 0
 
