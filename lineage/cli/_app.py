@@ -119,6 +119,12 @@ def probe(db: str) -> StoreProbe:
         ConfigurationError: ``db`` is not a usable URL or path.
         ConnectionFailedError: The database cannot be reached or does not exist.
     """
+    if db.startswith(("grpc://", "grpcs://")):
+        # A server: it reports its database's schema version (it created the schema).
+        with lineage.MetadataStore(db) as store:
+            return StoreProbe(
+                url=store.url, dialect=store.dialect, version=store.get_schema_version()
+            )
     # lineage.store has no public call for this yet; these are the helpers MetadataStore uses.
     from lineage.store._backend import Backend
     from lineage.store._config import target_from
@@ -213,7 +219,7 @@ def db_option(fn: F) -> F:
         expose_value=False,
         is_eager=True,
         callback=_remember_db,
-        help="The store: a SQLAlchemy URL or a SQLite file path "
+        help="The store: a SQLAlchemy URL, a SQLite file path or a server's grpc://HOST:PORT "
         "[env: LINEAGE_DB; default: ./lineage.db].",
     )(fn)
 
