@@ -145,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[yellow]No SVG/PNG drawing[/]: {lineage.render.INSTALL_HINT}")
     for written_path in written:
         console.print(f"Lineage diagram: [cyan]{written_path}[/]")
+    console.print(
+        f"Share it: [cyan]lineage --db {path} serve[/] serves this store over gRPC on "
+        "127.0.0.1:8080 (ml-metadata, Kubeflow and TFX clients connect as to "
+        "metadata_store_server; lineage clients with [cyan]--db grpc://127.0.0.1:8080[/]). "
+        "The web app (lineage ui) is not built yet."
+    )
     return 0
 
 
