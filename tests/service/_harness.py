@@ -167,6 +167,7 @@ class Load:
         until_failure: bool = False,
         seconds: float = 60.0,
         aborted_retries: int = 30,
+        pause_on_error: float = 0.0,
     ) -> None:
         self.deadline = time.time() + seconds
         self.stop = threading.Event()
@@ -178,6 +179,8 @@ class Load:
             "deadline": self.deadline,
             "aborted_retries": aborted_retries,
         }
+        if pause_on_error:
+            common["pause_on_error"] = pause_on_error
         self.children = [
             subprocess.Popen(
                 [

@@ -134,11 +134,13 @@ def run(
     stop: threading.Event | None = None,
     sink: list[dict] | None = None,
     aborted_retries: int = 30,
+    pause_on_error: float = 0.0,
 ) -> list[dict]:
     """Make up to ``count`` calls (markers ``prefix-0``, ...); the records, in order.
 
-    With ``until_failure`` the client stops after its first call that is not OK; it always
-    stops at ``deadline`` (a ``time.time()``) or when ``stop`` is set.
+    With ``until_failure`` the client stops after its first call that is not OK (otherwise it
+    waits ``pause_on_error`` seconds and goes on); it always stops at ``deadline`` (a
+    ``time.time()``) or when ``stop`` is set.
     """
     caller = Caller(port)
     records = sink if sink is not None else []
@@ -153,8 +155,10 @@ def run(
             build = put_execution if method == "PutExecution" else put_lineage_subgraph
             record = caller.call(method, build(types, marker, artifacts), marker, aborted_retries)
             records.append(record)
-            if until_failure and record["code"] != "OK":
-                break
+            if record["code"] != "OK":
+                if until_failure:
+                    break
+                time.sleep(pause_on_error)
     finally:
         caller.close()
     return records
@@ -172,6 +176,7 @@ def main(argv: list[str]) -> int:
         until_failure=spec.get("until_failure", False),
         deadline=spec.get("deadline"),
         aborted_retries=spec.get("aborted_retries", 30),
+        pause_on_error=spec.get("pause_on_error", 0.0),
     )
     sys.stdout.write(json.dumps(records) + "\n")
     return 0
