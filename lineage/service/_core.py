@@ -184,6 +184,8 @@ class Service:
         self._store = store
         self._write_lock = threading.Lock()
         self._draining = False
+        #: When the last call was refused because the service drains (time.monotonic()).
+        self.refused = 0.0
 
     def attach(self, store: Any) -> None:
         """Serve ``store`` from now on."""
@@ -195,7 +197,12 @@ class Service:
 
     def drain(self) -> None:
         """Refuse new calls with UNAVAILABLE (the server is shutting down)."""
+        self.refused = time.monotonic()
         self._draining = True
+
+    @property
+    def draining(self) -> bool:
+        return self._draining
 
     def authorize(self, method: Method, metadata: Iterable[tuple[str, Any]]) -> str:
         """The caller's access ('read' or 'write'); RpcFailure unless it may make this call."""
@@ -225,14 +232,28 @@ class Service:
         return access
 
     def call(
-        self, method: Method, request: Any, metadata: Sequence[tuple[str, Any]], peer: str = ""
+        self,
+        method: Method,
+        request: Any,
+        metadata: Sequence[tuple[str, Any]],
+        peer: str = "",
+        accepted: bool = False,
     ) -> Any:
-        """Run one RPC; its response, or RpcFailure with the status."""
+        """Run one RPC; its response, or RpcFailure with the status.
+
+        ``request`` is the request message, or its serialized bytes (decoded after the token
+        check; bytes that are not a valid request are INVALID_ARGUMENT naming the message).
+        ``accepted`` calls arrived before :meth:`drain` and are served to the end; others
+        answer UNAVAILABLE once the service drains.
+        """
         started = time.perf_counter()
         code = OK
         try:
             access = self.authorize(method, metadata)
-            if self._draining:
+            if isinstance(request, bytes):
+                request = _decode(method, request)
+            if self._draining and not accepted:
+                self.refused = time.monotonic()
                 raise RpcFailure(errors.UNAVAILABLE, "the server is shutting down")
             store = self._store
             if store is None:
@@ -278,14 +299,22 @@ class Service:
         if method is None:
             return Reply(None, errors.UNIMPLEMENTED, f"unknown method {path}")
         try:
-            request = method.request.FromString(body)
-        except Exception:
-            return Reply(None, errors.INVALID_ARGUMENT, f"{method.name}: malformed request")
-        try:
-            response = self.call(method, request, metadata, peer)
+            response = self.call(method, body, metadata, peer)
         except RpcFailure as failure:
             return Reply(None, failure.code, failure.message)
         return Reply(response.SerializeToString(), OK)
+
+
+def _decode(method: Method, body: bytes) -> Any:
+    """The request message in ``body``; RpcFailure(INVALID_ARGUMENT) when it is not one."""
+    try:
+        return method.request.FromString(body)
+    except Exception as exc:  # google.protobuf.message.DecodeError and friends
+        name = method.request.DESCRIPTOR.full_name
+        raise RpcFailure(
+            errors.INVALID_ARGUMENT,
+            f"{method.name}: malformed request, not a valid {name} ({exc})",
+        ) from None
 
 
 _NAMES = {

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lineage import errors
 from lineage.service._core import Method, RpcFailure, Service, Tokens
@@ -23,6 +23,12 @@ from lineage.service._core import Method, RpcFailure, Service, Tokens
 __all__ = ["MESSAGE_LIMIT", "Server", "ServerOptions", "TlsFiles"]
 
 _log = logging.getLogger("lineage.server")
+T = TypeVar("T")
+#: After the calls that arrived before SIGTERM have finished, the server goes on refusing new
+#: ones (UNAVAILABLE) until none came for _QUIET seconds, for at most _LINGER seconds, so a
+#: client that stops on UNAVAILABLE is not caught in its last call by grpcio's stop (CANCELLED).
+_QUIET = 0.25
+_LINGER = 1.0
 
 #: Largest request or response (MLMD's server: 100 MiB).
 MESSAGE_LIMIT = 100 * 1024 * 1024
@@ -142,10 +148,12 @@ def _status(code: int) -> Any:
     return _CODES.get(code, grpc.StatusCode.UNKNOWN)
 
 
-def _behavior(service: Service, method: Method) -> Callable[[Any, Any], Any]:
+def _behavior(service: Service, method: Method, accepted: bool) -> Callable[[Any, Any], Any]:
     def run(request: Any, context: Any) -> Any:
         try:
-            return service.call(method, request, context.invocation_metadata(), context.peer())
+            return service.call(
+                method, request, context.invocation_metadata(), context.peer(), accepted
+            )
         except RpcFailure as failure:
             trailers = failure.trailers()
             if trailers:
@@ -155,19 +163,63 @@ def _behavior(service: Service, method: Method) -> Callable[[Any, Any], Any]:
     return run
 
 
-def _handlers(service: Service) -> list[Any]:
+def _dispatcher(service: Service) -> Any:
+    """The generic handler of both services: each call's handler, chosen when the call arrives.
+
+    grpcio looks handlers up on its polling thread, in the order calls arrive, before a call
+    waits for an RPC thread. A call that arrives before the service drains gets the serving
+    handler and is served to the end, even if it still waits in the queue when SIGTERM comes; one
+    that arrives after gets the refusing one (UNAVAILABLE, "shutting down"). grpcio's own
+    shutdown would instead cancel the calls it has received but not handed out (CANCELLED,
+    which clients do not retry).
+    """
     import grpc
 
-    by_service: dict[str, dict[str, Any]] = {}
-    for method in service.methods.values():
-        by_service.setdefault(method.service, {})[method.name] = (
-            grpc.unary_unary_rpc_method_handler(
-                _behavior(service, method),
-                request_deserializer=method.request.FromString,
-                response_serializer=method.response.SerializeToString,
-            )
+    def handler(method: Method, accepted: bool) -> Any:
+        # No request_deserializer: the handler gets the bytes and Service.call decodes them,
+        # so a malformed request is INVALID_ARGUMENT (grpcio's own decoding says INTERNAL).
+        return grpc.unary_unary_rpc_method_handler(
+            _behavior(service, method, accepted),
+            response_serializer=method.response.SerializeToString,
         )
-    return [grpc.method_handlers_generic_handler(s, m) for s, m in by_service.items()]
+
+    table = {
+        path: (handler(method, True), handler(method, False))
+        for path, method in service.methods.items()
+    }
+
+    class Dispatch(grpc.GenericRpcHandler):  # type: ignore[misc]
+        def service(self, details: Any) -> Any:
+            found = table.get(details.method)
+            if found is None:
+                return None
+            return found[1] if service.draining else found[0]
+
+    return Dispatch()
+
+
+class _Pool(futures.ThreadPoolExecutor):
+    """The RPC threads; knows the work not finished yet (what a drain waits for)."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(max_workers=workers, thread_name_prefix="rpc")
+        self._pending: set[futures.Future[Any]] = set()
+        self._pending_lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> futures.Future[T]:
+        future = super().submit(fn, *args, **kwargs)
+        with self._pending_lock:
+            self._pending.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, future: futures.Future[Any]) -> None:
+        with self._pending_lock:
+            self._pending.discard(future)
+
+    def pending(self) -> list[futures.Future[Any]]:
+        with self._pending_lock:
+            return list(self._pending)
 
 
 class Server:
@@ -189,6 +241,7 @@ class Server:
         self._grpc: Any = None
         self._health: Any = None
         self._web: Any = None
+        self._pool: _Pool | None = None
         self._stopped = threading.Event()
         self._connector: threading.Thread | None = None
         self.failure: BaseException | None = None
@@ -211,8 +264,8 @@ class Server:
             ("grpc.so_reuseport", 0),
             *o.channel_args,
         ]
-        pool = futures.ThreadPoolExecutor(max_workers=o.workers, thread_name_prefix="rpc")
-        server = grpc.server(pool, handlers=_handlers(self.service), options=args)
+        pool = self._pool = _Pool(o.workers)
+        server = grpc.server(pool, handlers=[_dispatcher(self.service)], options=args)
         self._health = health.HealthServicer(experimental_non_blocking=True)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         for name in ("", *self.names):
@@ -262,7 +315,8 @@ class Server:
                 store = MetadataStore(
                     self.options.db, enable_upgrade_migration=self.options.upgrade
                 )
-            except errors.UnavailableError as exc:
+            except (errors.UnavailableError, errors.AbortedError) as exc:
+                # ABORTED: e.g. a deadlock with another server creating the same schema.
                 waited = time.monotonic() - started
                 limit = self.options.connect_timeout
                 if limit is not None and waited > limit:
@@ -305,7 +359,16 @@ class Server:
             self._health.enter_graceful_shutdown()
         if self._web is not None:
             self._web.stop()
-        self._grpc.stop(grace).wait()
+        # Calls that arrive from now on answer UNAVAILABLE; those that arrived before (running
+        # or queued for a thread) get the grace to finish, then grpcio stops the rest.
+        deadline = time.monotonic() + grace
+        self.service.drain()
+        if self._pool is not None:
+            futures.wait(self._pool.pending(), timeout=grace)
+        linger = min(deadline, time.monotonic() + _LINGER)
+        while time.monotonic() < linger and time.monotonic() - self.service.refused < _QUIET:
+            time.sleep(0.02)
+        self._grpc.stop(max(0.0, deadline - time.monotonic())).wait()
         self._grpc = None
         store = self.service.store
         if store is not None:
