@@ -144,7 +144,9 @@ def open_schema(backend: Backend, enable_upgrade_migration: bool = False) -> Non
         from lineage.store import migrations
 
         migrations.upgrade(backend, version, SCHEMA_VERSION)
-    with backend.transaction(write=True) as tx:
+    # Under the same lock: openers that race to add missing simple types deadlock on InnoDB
+    # (SELECT ... FOR UPDATE of absent rows, then INSERT), seen with servers starting together.
+    with _init_lock(backend) as tx:
         ensure_simple_types(tx)
         backend.int32_values = _int_value_is_32_bit(tx)
 
