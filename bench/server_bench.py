@@ -160,6 +160,56 @@ class ServerProc:
             self.proc.wait(5)
 
 
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _busy_ticks() -> int:
+    """The machine's busy CPU time (all cores), /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return v[0] + v[1] + v[2] + v[5] + v[6] + v[7]  # user nice system irq softirq steal
+
+
+def _proc_ticks(pid: int) -> int:
+    with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime stime
+    return 0
+
+
+def _database_pids() -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/comm") as f:
+                if f.read().strip() in ("mariadbd", "mysqld"):
+                    out.append(int(entry))
+    return out
+
+
+class CpuWatch:
+    """CPU time of everything else on the machine during a cell (other jobs share it).
+
+    'Ours' is this process, its client processes, the servers (and their children) and the
+    database server; the rest of the machine's busy time is foreign load, in cores.
+    """
+
+    def __init__(self) -> None:
+        self.db = _database_pids()
+
+    def _ours(self) -> int:
+        return sum(_proc_ticks(p) for p in [*_tree(os.getpid()), *self.db])
+
+    def __enter__(self) -> CpuWatch:
+        self.t0, self.busy0, self.ours0 = time.monotonic(), _busy_ticks(), self._ours()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        elapsed = max(1e-6, time.monotonic() - self.t0)
+        foreign = (_busy_ticks() - self.busy0) - (self._ours() - self.ours0)
+        self.foreign_cores = max(0.0, foreign / TICK / elapsed)
+
+
 class Sampler:
     """Samples one server's memory every 0.25 s while a cell runs."""
 
@@ -372,6 +422,8 @@ class Cell:
     p99: float
     errors: dict[str, int] = field(default_factory=dict)
     error_sample: str = ""
+    foreign_cores: float = 0.0  # other jobs' CPU during the cell (cores)
+    attempts: int = 1
 
     @property
     def rate(self) -> float:
@@ -530,37 +582,54 @@ def run_backend(
                 order = servers[turn % 3 :] + servers[: turn % 3]
                 turn += 1
                 for s in order:
-                    sampler.server = s
-                    s.sample()
-                    result = pool.run(
-                        s.target,
-                        SERVICE + call,
-                        requests[call][:clients],
-                        PROCESSES.get(clients, min(4, clients)),
-                        args.warmup,
-                        args.seconds,
-                    )
-                    s.sample()
-                    sampler.server = None
-                    lat = result.latencies_ms
-                    cell = Cell(
-                        dialect,
-                        call,
-                        clients,
-                        s.name,
-                        len(lat),
-                        result.window_s,
-                        percentile(lat, 0.5),
-                        percentile(lat, 0.99),
-                        result.errors,
-                        result.error_sample,
-                    )
+                    cell = None
+                    for attempt in range(1, args.attempts + 1):
+                        sampler.server = s
+                        s.sample()
+                        with CpuWatch() as cpu:
+                            result = pool.run(
+                                s.target,
+                                SERVICE + call,
+                                requests[call][:clients],
+                                PROCESSES.get(clients, min(4, clients)),
+                                args.warmup,
+                                args.seconds,
+                            )
+                        s.sample()
+                        sampler.server = None
+                        lat = result.latencies_ms
+                        this = Cell(
+                            dialect,
+                            call,
+                            clients,
+                            s.name,
+                            len(lat),
+                            result.window_s,
+                            percentile(lat, 0.5),
+                            percentile(lat, 0.99),
+                            result.errors,
+                            result.error_sample,
+                            round(cpu.foreign_cores, 2),
+                            attempt,
+                        )
+                        if cell is None or this.foreign_cores < cell.foreign_cores:
+                            cell = this
+                        if cpu.foreign_cores <= args.foreign_limit:
+                            break
+                        _say(
+                            f"  other jobs used {cpu.foreign_cores:.2f} cores during "
+                            f"{s.name} {call} x{clients}: again"
+                        )
+                    assert cell is not None
                     cells.append(cell)
                     _say(
-                        "  " + " | ".join(cell_texts(cell)) + f" | rss {s.max_rss_kib // 1024} MiB"
+                        "  "
+                        + " | ".join(cell_texts(cell))
+                        + f" | rss {s.max_rss_kib // 1024} MiB | other jobs "
+                        + f"{cell.foreign_cores:.2f} cores"
                     )
-                    if result.error_sample:
-                        _say(f"    first error: {result.error_sample}")
+                    if cell.error_sample:
+                        _say(f"    first error: {cell.error_sample}")
         memory = []
         for s in servers:
             s.read_hwm()
@@ -582,6 +651,19 @@ def run_backend(
     return info, cells, memory, answers
 
 
+def _mysql_server(url: str) -> dict[str, Any]:
+    """Host, port and user of a MySQL URL (the database part is ours to choose)."""
+    found = re.match(
+        r"^[\w+]+://(?P<user>[^:@/]+)?(?::[^@/]*)?@?(?P<host>[^:/]+)?(?::(?P<port>\d+))?", url
+    )
+    parts = found.groupdict() if found else {}
+    return {
+        "host": parts.get("host") or "127.0.0.1",
+        "port": int(parts.get("port") or 3306),
+        "user": parts.get("user") or "root",
+    }
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="N=2,000 and short cells")
@@ -592,9 +674,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=None, help="measured window per cell")
     parser.add_argument("--warmup", type=float, default=None, help="warm-up per cell (s)")
     parser.add_argument("--standin-workers", type=int, default=32)
-    parser.add_argument("--mysql-host", default="127.0.0.1")
-    parser.add_argument("--mysql-port", type=int, default=3306)
-    parser.add_argument("--mysql-user", default="root")
+    parser.add_argument(
+        "--foreign-limit",
+        type=float,
+        default=0.25,
+        help="repeat a cell when other jobs used more CPU (cores) during it",
+    )
+    parser.add_argument("--attempts", type=int, default=3, help="tries per cell (see above)")
+    server = _mysql_server(os.environ.get("LINEAGE_TEST_MYSQL_URL", ""))
+    parser.add_argument(
+        "--mysql-host",
+        default=server["host"],
+        help="default: from $LINEAGE_TEST_MYSQL_URL, else 127.0.0.1",
+    )
+    parser.add_argument("--mysql-port", type=int, default=server["port"])
+    parser.add_argument("--mysql-user", default=server["user"])
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached stores")
     parser.add_argument("--drop", action="store_true", help="drop the MariaDB database after")
     parser.add_argument("--write", action="store_true", help="write the README section")
@@ -606,6 +700,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.warmup = args.warmup if args.warmup is not None else (0.2 if args.quick else 1.0)
     args.dialect = args.dialect or ["sqlite", "mysql"]
     return args
+
+
+def answers_text(answers: dict[str, dict[str, dict[str, str]]]) -> str:
+    parts = []
+    for dialect, calls in answers.items():
+        texts = []
+        for call, v in calls.items():
+            servers = [k for k in v if k != "sizes"]
+            same = all(v[k] == "same" for k in servers)
+            verdict = "same on every server" if same else "; ".join(f"{k} {v[k]}" for k in servers)
+            texts.append(f"`{call}` ({v['sizes']}): {verdict}")
+        parts.append(f"{DB_NAMES[dialect]}: " + ", ".join(texts))
+    return "; ".join(parts)
+
+
+def foreign_text(cells: list[dict[str, Any]]) -> str:
+    values = sorted(c.get("foreign_cores", 0.0) for c in cells)
+    if not values:
+        return "no cells"
+    repeated = sum(c.get("attempts", 1) > 1 for c in cells)
+    over = sum(v > 0.25 for v in values)
+    return (
+        f"median {values[len(values) // 2]:.2f} cores, largest {values[-1]:.2f}; "
+        f"{repeated} of {len(values)} cells repeated, {over} still above 0.25 cores"
+    )
 
 
 def section(data: dict[str, Any]) -> str:
@@ -639,7 +758,7 @@ def section(data: dict[str, Any]) -> str:
         "```",
         "",
         "**Store** (`bench/_kfp_store.py`, seeded, cached under `bench/.cache/server/`; MariaDB "
-        "database `lineage_sbench_n{N}_s1_v1`): what Kubeflow Pipelines v2 writes. "
+        f"database `lineage_sbench_n{meta['n']}_s1_v1`): what Kubeflow Pipelines v2 writes. "
         "`system.Pipeline` contexts (50) and a `system.PipelineRun` context per run (its "
         "child); per run a root `system.DAGExecution` and 7-11 `system.ContainerExecution` "
         "tasks (one run in ten also a sub-DAG with 3 tasks) carrying KFP's custom properties "
@@ -686,19 +805,21 @@ def section(data: dict[str, Any]) -> str:
         "measured; p50/p99 over the successful calls started in that window, calls/s = those "
         "calls / window. The servers take turns per (call, clients), the order rotating.",
         "",
-        "**Answers.** "
-        + "; ".join(
-            f"`{call}` ({v['sizes']}): lineage serve {v['lineage serve']}, mlmd shared "
-            f"{v['mlmd shared']}"
-            for call, v in data["answers_by_backend"].get("mysql", {}).items()
-        )
-        + " (MariaDB; the first 8 requests of a client, compared with the per-RPC "
-        "stand-in's responses message by message, ordered where the API orders). SQLite: "
-        + "; ".join(
-            f"`{call}` lineage serve {v['lineage serve']}, mlmd shared {v['mlmd shared']}"
-            for call, v in data["answers_by_backend"].get("sqlite", {}).items()
-        )
-        + ".",
+        "**Answers.** Before the timed cells, the first 8 requests of a client thread of each "
+        "read call go to every server, and the responses are compared with the per-RPC "
+        "stand-in's (ml-metadata's C++ store), message by message, ordered where the API "
+        "orders: " + answers_text(data["answers_by_backend"]) + ". `GetLineageSubgraph` is "
+        "compared by node ids, events, attributions and associations: ml-metadata 1.17.1's C++ "
+        "store returns the subgraph's artifacts, executions and contexts with their `id` only "
+        "(whatever the read mask; its Python client then fetches them by id with further "
+        "RPCs), while `lineage serve` returns them whole (type, uri, properties, times), so "
+        "its responses carry more and cost it more per call (a wire difference: clients that "
+        "use ml-metadata's `get_lineage_subgraph` see the same result either way).",
+        "",
+        "**Other jobs.** The machine is shared; each cell also measures the CPU time the rest "
+        "of the machine used (busy time from `/proc/stat` minus this benchmark's processes, its "
+        "servers and MariaDB's) and is repeated (up to 3 times, the quietest kept) when it "
+        "exceeds 0.25 cores: " + foreign_text(data["cells"]) + ".",
         "",
         "### Targets",
         "",
