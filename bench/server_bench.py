@@ -210,6 +210,18 @@ class CpuWatch:
         self.foreign_cores = max(0.0, foreign / TICK / elapsed)
 
 
+def wait_quiet(limit_s: float, cores: float) -> None:
+    """Wait (up to ``limit_s``) until the machine's busy time stays under ``cores`` for 10 s."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        t0, b0 = time.monotonic(), _busy_ticks()
+        time.sleep(10)
+        busy = (_busy_ticks() - b0) / TICK / (time.monotonic() - t0)
+        if busy <= cores:
+            return
+        _say(f"other jobs use {busy:.2f} cores: waiting")
+
+
 class Sampler:
     """Samples one server's memory every 0.25 s while a cell runs."""
 
@@ -616,12 +628,18 @@ def run_backend(
                             cell = this
                         if cpu.foreign_cores <= args.foreign_limit:
                             break
+                        cell_s = args.warmup + args.seconds + 0.5
+                        spent = time.monotonic() - args.t0
+                        if spent + (args.cells_left + 1) * cell_s > args.budget_minutes * 60:
+                            _say("  other jobs are busy, but the time budget allows no repeat")
+                            break
                         _say(
                             f"  other jobs used {cpu.foreign_cores:.2f} cores during "
                             f"{s.name} {call} x{clients}: again"
                         )
                     assert cell is not None
                     cells.append(cell)
+                    args.cells_left -= 1
                     _say(
                         "  "
                         + " | ".join(cell_texts(cell))
@@ -681,6 +699,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="repeat a cell when other jobs used more CPU (cores) during it",
     )
     parser.add_argument("--attempts", type=int, default=3, help="tries per cell (see above)")
+    parser.add_argument(
+        "--budget-minutes",
+        type=float,
+        default=None,
+        help="no repeats that would make the run longer (default: 22, --quick 3)",
+    )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        help="first wait up to this many seconds for other jobs to leave the CPU",
+    )
     server = _mysql_server(os.environ.get("LINEAGE_TEST_MYSQL_URL", ""))
     parser.add_argument(
         "--mysql-host",
@@ -699,6 +729,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.seconds = args.seconds or (0.6 if args.quick else 8.0)
     args.warmup = args.warmup if args.warmup is not None else (0.2 if args.quick else 1.0)
     args.dialect = args.dialect or ["sqlite", "mysql"]
+    args.budget_minutes = args.budget_minutes or (3.0 if args.quick else 22.0)
     return args
 
 
@@ -881,6 +912,9 @@ def main(argv: list[str] | None = None) -> int:
     import ml_metadata
 
     started = time.perf_counter()
+    args.t0 = time.monotonic()
+    args.cells_left = len(args.dialect) * len(args.calls) * len(args.clients) * len(SERVERS)
+    wait_quiet(args.wait_quiet, args.foreign_limit)
     load_start = os.getloadavg()[0]
     pool = ClientPool(max(PROCESSES.get(c, min(4, c)) for c in args.clients))
     cells: list[Cell] = []
