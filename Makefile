@@ -128,6 +128,7 @@ bench: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz
 	$(MLMD_BIN)/python bench/ingest_bench.py --quick
 	$(MLMD_BIN)/python bench/sql_floor.py -n 2000 --reps 3
 	$(MLMD_BIN)/python bench/mysql_drivers.py
+	$(MLMD_BIN)/python bench/server_bench.py --quick
 
 clean:
 	rm -rf $(VENV) $(MLMD_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out
