@@ -238,8 +238,8 @@ def target_from(config: Any) -> Target:
     Raises:
         ConfigurationError: The config is unset, malformed or names an unsupported database
             (also a ``RuntimeError``, as ml-metadata raises for a bad config).
-        UnimplementedError: A ``MetadataStoreClientConfig`` (lineage opens databases directly;
-            it has no gRPC client).
+        UnimplementedError: A ``MetadataStoreClientConfig``: it names a server, not a database
+            (``MetadataStore`` opens it as a remote store before this is reached).
     """
     if isinstance(config, sa.URL):
         return _from_url(config.render_as_string(hide_password=False), 5)
@@ -254,9 +254,8 @@ def target_from(config: Any) -> Target:
             return _from_connection_config(config)
         if full_name == "ml_metadata.MetadataStoreClientConfig":
             raise UnimplementedError(
-                "lineage opens the database directly and has no gRPC client: pass the "
-                "ConnectionConfig of the database the metadata server uses instead of a "
-                "MetadataStoreClientConfig"
+                "a MetadataStoreClientConfig names a metadata server, not a database: open "
+                "it with lineage.MetadataStore(config), or pass the database's ConnectionConfig"
             )
     raise ConfigurationError(
         "config must be an ml_metadata ConnectionConfig, a SQLAlchemy URL string or a SQLite "
