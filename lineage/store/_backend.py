@@ -455,8 +455,21 @@ class Backend:
             self._rollback(conn)
             raise
         finally:
+            if tx.session_locks:
+                self._release_session_locks(conn, cur, tx.session_locks)
             with contextlib.suppress(Exception):
                 cur.close()
+
+    def _release_session_locks(self, conn: Any, cur: Any, names: list[str]) -> None:
+        """Release MySQL named locks taken by ``Tx.session_lock``, now that the transaction has
+        ended; a connection that cannot release them is dropped (the server frees them then)."""
+        try:
+            for name in names:
+                cur.execute("SELECT RELEASE_LOCK(%(n)s)", {"n": name})
+                cur.fetchall()
+            conn.commit()
+        except Exception:
+            self._discard_connection()
 
     def _rollback(self, conn: Any) -> None:
         try:
@@ -507,13 +520,26 @@ class Backend:
 class Tx:
     """A transaction in progress: run cached statements on one cursor."""
 
-    __slots__ = ("backend", "conn", "cur", "dialect")
+    __slots__ = ("backend", "conn", "cur", "dialect", "session_locks")
 
     def __init__(self, backend: Backend, conn: Any, cur: Any) -> None:
         self.backend = backend
         self.conn = conn
         self.cur = cur
         self.dialect = backend.dialect
+        self.session_locks: list[str] = []
+
+    def session_lock(self, name: str, timeout_s: int = 120) -> None:
+        """Hold the MySQL named lock ``name`` until this transaction has committed or rolled
+        back (``GET_LOCK`` belongs to the session, so it is released after the commit, never
+        before it). A lock already held by this transaction is not taken twice."""
+        if name in self.session_locks:
+            return
+        self.cur.execute("SELECT GET_LOCK(%(n)s, %(t)s)", {"n": name, "t": timeout_s})
+        (got,) = self.cur.fetchone()
+        if got != 1:
+            raise AbortedError(f"timed out after {timeout_s} s waiting for the lock {name!r}")
+        self.session_locks.append(name)
 
     def run(self, sql: SQL, params: dict[str, Any] | None = None) -> Any:
         """Execute ``sql`` and return the cursor (iterate it or call fetchall)."""

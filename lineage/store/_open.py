@@ -89,18 +89,11 @@ def _init_lock(backend: Backend) -> Iterator[Tx]:
     """A write transaction that also holds a server-wide lock on schema changes."""
     with backend.transaction(write=True) as tx:
         if backend.dialect == "mysql":
-            tx.cur.execute("SELECT GET_LOCK(%(n)s, 120)", {"n": _LOCK_NAME})
+            tx.session_lock(_LOCK_NAME)  # released after the commit
+        elif backend.dialect == "postgresql":
+            tx.cur.execute("SELECT pg_advisory_xact_lock(%(k)s)", {"k": _PG_LOCK_KEY})
             tx.cur.fetchall()
-            try:
-                yield tx
-            finally:
-                tx.cur.execute("SELECT RELEASE_LOCK(%(n)s)", {"n": _LOCK_NAME})
-                tx.cur.fetchall()
-        else:
-            if backend.dialect == "postgresql":
-                tx.cur.execute("SELECT pg_advisory_xact_lock(%(k)s)", {"k": _PG_LOCK_KEY})
-                tx.cur.fetchall()
-            yield tx
+        yield tx
 
 
 def create_schema(tx: Tx) -> None:

@@ -116,9 +116,12 @@ def _lock_name(tx: Tx, name: str) -> None:
             "SELECT pg_advisory_xact_lock(%(k)s)", {"k": int.from_bytes(digest, "big", signed=True)}
         )
         tx.cur.fetchall()
-    # MySQL: the lookup below is a locking read (FOR UPDATE) with next-key locks on the name
-    # index, so a concurrent creator deadlocks and is retried. SQLite: BEGIN IMMEDIATE already
-    # serializes writers.
+    elif tx.dialect == "mysql":
+        # The lookup below is a locking read (FOR UPDATE) whose next-key locks on the name index
+        # make two creators deadlock; dozens of writers registering their types at once ran out
+        # of retries that way. One named lock, held to the commit, queues them instead.
+        tx.session_lock("lineage-types")
+    # SQLite: BEGIN IMMEDIATE already serializes writers.
 
 
 def _find_row(tx: Tx, kind: TypeKind, name: str, version: str | None, lock: bool = False) -> Any:
