@@ -14,6 +14,7 @@ also the single place where driver exceptions become :mod:`lineage.errors`, alwa
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -455,13 +456,13 @@ class Backend:
             self._rollback(conn)
             raise
         finally:
-            if tx.session_locks:
+            if tx.session_locks:  # MySQL named locks, see Tx.named_lock
                 self._release_session_locks(conn, cur, tx.session_locks)
             with contextlib.suppress(Exception):
                 cur.close()
 
     def _release_session_locks(self, conn: Any, cur: Any, names: list[str]) -> None:
-        """Release MySQL named locks taken by ``Tx.session_lock``, now that the transaction has
+        """Release MySQL named locks taken by ``Tx.named_lock``, now that the transaction has
         ended; a connection that cannot release them is dropped (the server frees them then)."""
         try:
             for name in names:
@@ -529,11 +530,21 @@ class Tx:
         self.dialect = backend.dialect
         self.session_locks: list[str] = []
 
-    def session_lock(self, name: str, timeout_s: int = 120) -> None:
-        """Hold the MySQL named lock ``name`` until this transaction has committed or rolled
-        back (``GET_LOCK`` belongs to the session, so it is released after the commit, never
-        before it). A lock already held by this transaction is not taken twice."""
-        if name in self.session_locks:
+    def named_lock(self, name: str, timeout_s: int = 120) -> None:
+        """Hold the lock ``name`` until this transaction has committed or rolled back, so that
+        writers taking the same name queue. PostgreSQL: a transaction-scoped advisory lock keyed
+        by a hash of the name. MySQL: ``GET_LOCK``, which belongs to the session, so the backend
+        releases it after the commit, never before it. SQLite: nothing (``BEGIN IMMEDIATE``
+        already serializes writers). A lock this transaction holds is not taken twice."""
+        if self.dialect == "sqlite" or name in self.session_locks:
+            return
+        if self.dialect == "postgresql":
+            digest = hashlib.sha256(name.encode()).digest()[:8]
+            self.cur.execute(
+                "SELECT pg_advisory_xact_lock(%(k)s)",
+                {"k": int.from_bytes(digest, "big", signed=True)},
+            )
+            self.cur.fetchall()
             return
         self.cur.execute("SELECT GET_LOCK(%(n)s, %(t)s)", {"n": name, "t": timeout_s})
         (got,) = self.cur.fetchone()

@@ -38,7 +38,6 @@ _V0_TABLES = {
     "eventpath",
 }
 _LOCK_NAME = "lineage_schema_init"
-_PG_LOCK_KEY = 0x6C696E65  # 'line'
 
 
 def existing_tables(tx: Tx) -> set[str]:
@@ -88,11 +87,7 @@ def current_version(tx: Tx) -> int | None:
 def _init_lock(backend: Backend) -> Iterator[Tx]:
     """A write transaction that also holds a server-wide lock on schema changes."""
     with backend.transaction(write=True) as tx:
-        if backend.dialect == "mysql":
-            tx.session_lock(_LOCK_NAME)  # released after the commit
-        elif backend.dialect == "postgresql":
-            tx.cur.execute("SELECT pg_advisory_xact_lock(%(k)s)", {"k": _PG_LOCK_KEY})
-            tx.cur.fetchall()
+        tx.named_lock(_LOCK_NAME)
         yield tx
 
 

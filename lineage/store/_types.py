@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -110,18 +109,10 @@ def _fetch(tx: Tx, kind: TypeKind, rows: Sequence[Any]) -> list[Any]:
 def _lock_name(tx: Tx, name: str) -> None:
     """Serialize writers that may create a type of this name (the Type table has no unique key
     on names, so without this two processes could both create it; MLMD has that race)."""
-    if tx.dialect == "postgresql":
-        digest = hashlib.sha256(f"lineage-type:{name}".encode()).digest()[:8]
-        tx.cur.execute(
-            "SELECT pg_advisory_xact_lock(%(k)s)", {"k": int.from_bytes(digest, "big", signed=True)}
-        )
-        tx.cur.fetchall()
-    elif tx.dialect == "mysql":
-        # The lookup below is a locking read (FOR UPDATE) whose next-key locks on the name index
-        # make two creators deadlock; dozens of writers registering their types at once ran out
-        # of retries that way. One named lock, held to the commit, queues them instead.
-        tx.session_lock("lineage-types")
-    # SQLite: BEGIN IMMEDIATE already serializes writers.
+    # MySQL takes one lock for every name: the lookup below is a locking read (FOR UPDATE) whose
+    # next-key locks on the name index span neighbouring names, so creators of different types
+    # deadlocked too, and dozens of writers registering types at once ran out of retries.
+    tx.named_lock("lineage-types" if tx.dialect == "mysql" else f"lineage-type:{name}")
 
 
 def _find_row(tx: Tx, kind: TypeKind, name: str, version: str | None, lock: bool = False) -> Any:
