@@ -40,7 +40,8 @@ Artifacts:
   Input events have path ``[<name>]`` or ``["inputs", <index>]``, outputs ``[<name>]`` or
   ``["outputs", <index>]``.
 * an Environment artifact (type ``Environment``) per distinct environment: ``python_version``,
-  ``python_implementation``, ``platform``, ``packages`` (a Struct name → version),
+  ``python_implementation``, ``platform``, ``packages`` (a Struct name → version, packed in
+  ``proto_value``: see docs/decisions.md D32),
   ``fingerprint``; external id ``env:<fingerprint>``; name ``env-<first 12 hex digits>``;
   linked to the run by an INPUT event with path key ``environment``;
 * Config artifacts (type ``Config``) for parameter files: ``fingerprint``, ``size_bytes``,

@@ -42,6 +42,13 @@ _NAME_HINTS = (
 def plain(value: Any) -> Any:
     """A JSON-friendly form of a property value (proto ``Any`` values become a short summary)."""
     if hasattr(value, "type_url"):
+        if value.type_url.endswith("/google.protobuf.Struct"):  # lineage.track's package lists
+            from google.protobuf import json_format
+            from google.protobuf.struct_pb2 import Struct
+
+            message = Struct()
+            value.Unpack(message)
+            return json_format.MessageToDict(message)
         return {"@type": value.type_url, "bytes": len(value.value)}
     return value
 

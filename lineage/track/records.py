@@ -72,6 +72,20 @@ def set_value(target: Value, value: Any) -> None:
         raise TypeError(f"cannot store a {type(value).__name__} in an MLMD Value")
 
 
+def set_struct_blob(target: Any, value: Mapping[str, Any]) -> None:
+    """Store a mapping as a ``google.protobuf.Struct`` packed in ``proto_value``.
+
+    For values that grow without bound (an environment's package list): ml-metadata's
+    PostgreSQL schema indexes ``string_value`` (where ``struct_value`` is kept) in full, and an
+    index entry holds at most 2,704 bytes, while ``proto_value`` is not indexed.
+    """
+    from google.protobuf.struct_pb2 import Struct
+
+    message = Struct()
+    message.update(dict(value))
+    target.proto_value.Pack(message)
+
+
 def int_value(value: Any) -> int:
     """An integer stored by :func:`set_value` (as ``int_value``, ``double_value`` or text)."""
     which = value.WhichOneof("value")
@@ -173,7 +187,7 @@ def environment_artifact(env: Environment, type_id: int) -> Any:
     props[cv.ENV_PYTHON_VERSION].string_value = env.python_version
     props[cv.ENV_PYTHON_IMPLEMENTATION].string_value = env.python_implementation
     props[cv.ENV_PLATFORM].string_value = env.platform
-    set_value(props[cv.ENV_PACKAGES], dict(env.packages))
+    set_struct_blob(props[cv.ENV_PACKAGES], dict(env.packages))
     props[cv.FINGERPRINT].string_value = env.digest
     return artifact
 
