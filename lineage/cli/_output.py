@@ -8,19 +8,19 @@ prints as written.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 import click
 from google.protobuf import json_format, text_format
-from google.protobuf.message import Message
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from lineage.graph.describe import enum_name, event_path, proto_dict
 
 __all__ = [
     "console",
@@ -155,64 +155,6 @@ def properties_summary(node: Any, limit: int = 3, width: int = 40) -> str:
     return " ".join(parts)
 
 
-def event_path(event: Any) -> str:
-    """An event's path as ``key[0].other``; '' when it has none."""
-    out = ""
-    for step in event.path.steps:
-        if step.WhichOneof("value") == "index":
-            out += f"[{step.index}]"
-        else:
-            out += ("." if out else "") + step.key
-    return out
-
-
-def _value_dict(value: Any) -> dict[str, Any]:
-    try:
-        return _to_dict(value)
-    except (TypeError, KeyError):  # a proto_value whose message type is not known here
-        any_value = value.proto_value
-        return {
-            "proto_value": {
-                "type_url": any_value.type_url,
-                "value": base64.b64encode(any_value.value).decode("ascii"),
-            }
-        }
-
-
-def _to_dict(message: Message) -> dict[str, Any]:
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
-
-
-def proto_dict(message: Message) -> dict[str, Any]:
-    """A proto as a JSON-ready dict (proto3 JSON mapping, proto field names).
-
-    Property values whose ``proto_value`` holds an unknown message type are given as its type URL
-    and base64 bytes instead of failing.
-    """
-    try:
-        return _to_dict(message)
-    except (TypeError, KeyError):
-        pass
-    copy = type(message)()
-    copy.CopyFrom(message)
-    out_props: dict[str, Mapping[str, Any]] = {}
-    for field in ("properties", "custom_properties"):
-        if hasattr(copy, field):
-            out_props[field] = {k: _value_dict(v) for k, v in getattr(copy, field).items()}
-            copy.ClearField(field)
-    out = _to_dict(copy)
-    out.update({k: dict(v) for k, v in out_props.items() if v})
-    return out
-
-
 def stderr_note(text: str) -> None:
     """A note for the user on stderr (keeps stdout clean for JSON)."""
     click.echo(text, err=True)
-
-
-def enum_name(message: Any, field: str) -> str:
-    """The name of the enum value in ``message.field`` (its number when the name is unknown)."""
-    value = getattr(message, field)
-    enum = message.DESCRIPTOR.fields_by_name[field].enum_type
-    found = enum.values_by_number.get(value)
-    return str(found.name) if found is not None else str(value)

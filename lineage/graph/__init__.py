@@ -22,7 +22,7 @@ from lineage.graph.provenance import (
     Step,
     provenance,
 )
-from lineage.graph.traversal import downstream, upstream, walk
+from lineage.graph.traversal import downstream, merge, neighbourhood, upstream, walk
 
 __all__ = [
     "Change",
@@ -45,6 +45,8 @@ __all__ = [
     "from_networkx",
     "impact",
     "key",
+    "merge",
+    "neighbourhood",
     "parse_key",
     "path",
     "provenance",

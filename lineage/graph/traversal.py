@@ -6,15 +6,16 @@ properties, types and contexts (``MetadataStore.walk``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from lineage.graph._model import Lineage
-from lineage.graph._nodes import as_of_ms, key, resolve_nodes, type_filter
+from lineage.graph._nodes import NodeKey, as_of_ms, key, resolve_nodes, type_filter
 from lineage.proto import metadata_store_pb2 as pb
 from lineage.query import And
 
-__all__ = ["downstream", "upstream", "walk"]
+__all__ = ["downstream", "merge", "neighbourhood", "upstream", "walk"]
 
 
 def walk(
@@ -179,4 +180,125 @@ def downstream(
         as_of=as_of,
         limit=limit,
         ids_only=ids_only,
+    )
+
+
+def _node_id(message: Any) -> Any:
+    return message.id
+
+
+def _merge_graphs(graphs: Iterable[Any]) -> Any:
+    """One ``LineageGraph`` holding every node, type and event of ``graphs`` once."""
+    out = pb.LineageGraph()
+    graphs = list(graphs)
+    identity: dict[str, Callable[[Any], Any]] = {
+        "events": lambda e: (e.artifact_id, e.execution_id, e.type, e.milliseconds_since_epoch),
+        "attributions": lambda a: (a.context_id, a.artifact_id),
+        "associations": lambda a: (a.context_id, a.execution_id),
+        "parent_contexts": lambda p: (p.child_id, p.parent_id),
+    }
+    for field in pb.LineageGraph.DESCRIPTOR.fields:
+        ident = identity.get(field.name, _node_id)
+        seen: set[Any] = set()
+        target = getattr(out, field.name)
+        for graph in graphs:
+            for item in getattr(graph, field.name):
+                k = ident(item)
+                if k not in seen:
+                    seen.add(k)
+                    target.add().CopyFrom(item)
+    return out
+
+
+def neighbourhood(
+    store: Any,
+    nodes: Any,
+    *,
+    upstream: int = 1,
+    downstream: int = 1,
+    as_of: Any = None,
+    limit: int | None = None,
+) -> Lineage:
+    """The nodes within ``upstream`` hops above and ``downstream`` hops below ``nodes``.
+
+    What a lineage viewer shows around a focus node: two bounded walks, merged. A hop is one
+    node → event → node step, so one hop upstream of a model reaches the execution that wrote
+    it and two hops reach that execution's inputs.
+
+    Args:
+        store: A ``lineage.MetadataStore``.
+        nodes: One node or a list, in any form :func:`upstream` takes.
+        upstream: Hops to walk upstream (0: none).
+        downstream: Hops to walk downstream (0: none).
+        as_of: Only the graph as it was at this time (see :func:`upstream`).
+        limit: The most nodes each walk returns (``truncated`` tells when it cut).
+
+    Returns:
+        A :class:`Lineage` (direction 'both' when it walked both ways); ``hops`` are
+        negative upstream and positive downstream of the focus (0 for the focus itself).
+
+    Raises:
+        InvalidArgumentError: A negative hop count or limit.
+
+    Example:
+        >>> import lineage
+        >>> from lineage.demo import record_demo_pipeline
+        >>> store = lineage.MetadataStore("sqlite://")
+        >>> ids = record_demo_pipeline(store)
+        >>> around = neighbourhood(store, ids["model"], upstream=2, downstream=0)
+        >>> sorted(around.hops.items())
+        [('artifact:2', -2), ('artifact:3', 0), ('execution:2', -1)]
+        >>> store.close()
+    """
+    from lineage.errors import InvalidArgumentError
+
+    for name, value in (("upstream", upstream), ("downstream", downstream)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidArgumentError(f"{name} must be a non-negative integer, got {value!r}")
+    walks = []
+    if upstream or not downstream:
+        walks.append(walk(store, nodes, max_hops=upstream, as_of=as_of, limit=limit))
+    if downstream:
+        walks.append(
+            walk(
+                store, nodes, direction="downstream", max_hops=downstream, as_of=as_of, limit=limit
+            )
+        )
+    signed = [
+        replace(w, hops={k: -d for k, d in w.hops.items()}) if w.direction == "upstream" else w
+        for w in walks
+    ]
+    return merge(*signed)
+
+
+def merge(*lineages: Lineage) -> Lineage:
+    """One :class:`Lineage` holding everything the given ones hold (a viewer's expansions).
+
+    The focus is the first one's; a node's ``hops`` is the value nearest zero among them; the
+    highlight is the first non-empty one.
+
+    Raises:
+        InvalidArgumentError: Nothing to merge.
+    """
+    from lineage.errors import InvalidArgumentError
+
+    if not lineages:
+        raise InvalidArgumentError("merge needs at least one Lineage")
+    hops: dict[NodeKey, int] = {}
+    for one in lineages:
+        for k, d in one.hops.items():
+            if k not in hops or abs(d) < abs(hops[k]):
+                hops[k] = d
+    edges = {e[4]: e for one in lineages for e in one.edges}
+    directions = {one.direction for one in lineages}
+    return Lineage(
+        lineage_graph=_merge_graphs(one.lineage_graph for one in lineages),
+        direction=directions.pop() if len(directions) == 1 else "both",
+        focus=lineages[0].focus,
+        hops=hops,
+        edges=tuple(edges[i] for i in sorted(edges)),
+        truncated=any(one.truncated for one in lineages),
+        total=len(hops),
+        stopped_at=frozenset().union(*(one.stopped_at for one in lineages)),
+        highlight=next((one.highlight for one in lineages if one.highlight), ()),
     )

@@ -42,6 +42,7 @@ from lineage.render._api import FORMATS, render, to_dot, to_html, to_mermaid
 from lineage.render._display import Diagram, diagram, format_of, mimebundle
 from lineage.render._errors import INSTALL_HINT, GraphvizNotFoundError, RenderError
 from lineage.render._graphviz import DEFAULT_TIMEOUT, graphviz_available
+from lineage.render._layout import Layout, LayoutEdge, LayoutNode, layout
 from lineage.render._options import DEFAULT_COLLAPSE_THRESHOLD, DEFAULT_MAX_NODES
 
 __all__ = [
@@ -52,10 +53,14 @@ __all__ = [
     "INSTALL_HINT",
     "Diagram",
     "GraphvizNotFoundError",
+    "Layout",
+    "LayoutEdge",
+    "LayoutNode",
     "RenderError",
     "diagram",
     "format_of",
     "graphviz_available",
+    "layout",
     "mimebundle",
     "render",
     "to_dot",

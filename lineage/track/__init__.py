@@ -27,6 +27,7 @@ from lineage.track.decorator import component
 from lineage.track.environment import Environment, capture_environment
 from lineage.track.hashing import Fingerprint, fingerprint, hash_file
 from lineage.track.lifecycle import ArtifactRecord, Run, current_run, run
+from lineage.track.pages import RunsPage, runs_page
 from lineage.track.runs import (
     ArtifactInfo,
     EnvironmentInfo,
@@ -58,6 +59,7 @@ __all__ = [
     "Row",
     "Run",
     "RunInfo",
+    "RunsPage",
     "capture_code",
     "capture_environment",
     "close_stores",
@@ -75,5 +77,6 @@ __all__ = [
     "pipeline",
     "resolve_run",
     "run",
+    "runs_page",
     "tag",
 ]

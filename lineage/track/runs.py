@@ -69,6 +69,12 @@ def plain(value: Any) -> Any:
     if which == "struct_value":
         return json_format.MessageToDict(value.struct_value)
     if which == "proto_value":
+        if value.proto_value.type_url.endswith("/google.protobuf.Struct"):
+            from google.protobuf.struct_pb2 import Struct
+
+            message = Struct()
+            value.proto_value.Unpack(message)
+            return json_format.MessageToDict(message)
         return f"<proto {value.proto_value.type_url}>"
     return getattr(value, which)
 
@@ -397,11 +403,22 @@ def _environment(artifact: Any) -> EnvironmentInfo:
     )
 
 
-def _contexts(store: Any, execution_id: int) -> list[Any]:
-    try:
-        return list(store.get_contexts_by_execution(execution_id))
-    except NotFoundError:  # MLMD's way of saying "none"
-        return []
+def _contexts(store: Any, execution_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """The contexts of each execution, in one read (a zero-hop lineage subgraph)."""
+    from lineage.proto import LineageSubgraphQueryOptions
+
+    out: dict[int, list[Any]] = {}
+    for start in range(0, len(execution_ids), 100):  # MLMD starts at most 100 nodes per call
+        chunk = execution_ids[start : start + 100]
+        query = LineageSubgraphQueryOptions(max_num_hops=0)
+        query.starting_executions.filter_query = f"id IN ({', '.join(map(str, chunk))})"
+        graph = store.get_lineage_subgraph(query, field_mask_paths=["contexts", "associations"])
+        by_id = {int(c.id): c for c in graph.contexts}
+        for link in sorted(graph.associations, key=lambda a: (a.execution_id, a.context_id)):
+            context = by_id.get(int(link.context_id))
+            if context is not None:
+                out.setdefault(int(link.execution_id), []).append(context)
+    return out
 
 
 def get_runs(store: Any, runs: Iterable[Any]) -> list[RunInfo]:
@@ -428,6 +445,7 @@ def get_runs(store: Any, runs: Iterable[Any]) -> list[RunInfo]:
         int(t.id): t
         for t in store.get_execution_types_by_id(sorted({int(e.type_id) for e in executions}))
     }
+    contexts = _contexts(store, sorted({int(e.id) for e in executions}))
     by_execution: dict[int, list[Any]] = {}
     for ev in events:
         by_execution.setdefault(int(ev.execution_id), []).append(ev)
@@ -441,7 +459,7 @@ def get_runs(store: Any, runs: Iterable[Any]) -> list[RunInfo]:
                 by_execution.get(int(execution.id), []),
                 by_id,
                 type_names,
-                _contexts(store, int(execution.id)),
+                contexts.get(int(execution.id), []),
             )
         )
     return out
@@ -586,6 +604,46 @@ def _quote(text: str) -> str:
     return "'" + "".join(out) + "'"
 
 
+def run_clauses(
+    *,
+    experiment: str | None = None,
+    tag: str | None = None,
+    state: str | None = None,
+    since: Any = None,
+    until: Any = None,
+    type: str | None = None,
+) -> list[str]:
+    """The filter-query clauses (ANDed) that select runs as :func:`list_runs` filters them.
+
+    Raises:
+        InvalidArgumentError: An unknown state, a bad time or tag.
+    """
+    start = f"custom_properties.`{cv.RUN_START_TIME}`.double_value"  # ms exceed int32
+    clauses = [f"{start} >= {parse_time(since) if since is not None else 0}"]
+    if until is not None:
+        clauses.append(f"{start} <= {parse_time(until)}")
+    if experiment is not None:
+        clauses.append(
+            f"contexts_e.type = {_quote(cv.EXPERIMENT_TYPE)} AND contexts_e.name = "
+            f"{_quote(experiment)}"
+        )
+    if tag is not None:
+        check_name(tag, "tag")
+        clauses.append(f"custom_properties.`{cv.TAG_PREFIX}{tag}`.bool_value = TRUE")
+    if state is not None:
+        name = state.strip().upper()
+        if name == "CANCELLED":
+            name = "CANCELED"
+        if name not in _STATES:
+            raise InvalidArgumentError(
+                f"unknown run state {state!r}; use one of {', '.join(_STATES)}"
+            )
+        clauses.append(f"last_known_state = {name}")
+    if type is not None:
+        clauses.append(f"type = {_quote(type)}")
+    return clauses
+
+
 def list_runs(
     store: Any,
     *,
@@ -612,29 +670,9 @@ def list_runs(
     Raises:
         InvalidArgumentError: An unknown state, a bad time or tag, or a negative limit.
     """
-    start = f"custom_properties.`{cv.RUN_START_TIME}`.double_value"  # ms exceed int32
-    clauses = [f"{start} >= {parse_time(since) if since is not None else 0}"]
-    if until is not None:
-        clauses.append(f"{start} <= {parse_time(until)}")
-    if experiment is not None:
-        clauses.append(
-            f"contexts_e.type = {_quote(cv.EXPERIMENT_TYPE)} AND contexts_e.name = "
-            f"{_quote(experiment)}"
-        )
-    if tag is not None:
-        check_name(tag, "tag")
-        clauses.append(f"custom_properties.`{cv.TAG_PREFIX}{tag}`.bool_value = TRUE")
-    if state is not None:
-        name = state.strip().upper()
-        if name == "CANCELLED":
-            name = "CANCELED"
-        if name not in _STATES:
-            raise InvalidArgumentError(
-                f"unknown run state {state!r}; use one of {', '.join(_STATES)}"
-            )
-        clauses.append(f"last_known_state = {name}")
-    if type is not None:
-        clauses.append(f"type = {_quote(type)}")
+    clauses = run_clauses(
+        experiment=experiment, tag=tag, state=state, since=since, until=until, type=type
+    )
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise InvalidArgumentError(f"limit must be a non-negative integer, got {limit!r}")
     options = ListOptions(
