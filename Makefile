@@ -17,7 +17,7 @@ export LINEAGE_TEST_POSTGRESQL_URL ?= postgresql+psycopg://root@127.0.0.1:5432/t
 PYTEST_FLAGS ?= -q
 DEMO_DB ?= demo-out/demo.db
 
-.PHONY: help setup graphviz mysql-headers lint format typecheck test test-unit test-compat \
+.PHONY: help setup graphviz chromium ui-assets mysql-headers lint format typecheck test test-unit test-compat \
         test-mlmd-suite protos check-protos dump-schemas demo stress bench clean
 
 help:
@@ -34,7 +34,7 @@ help:
 $(BIN)/.installed: pyproject.toml | mysql-headers
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,mysql,mysqlclient,postgresql,notebook,server]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,mysql,mysqlclient,postgresql,notebook,server,ui]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
@@ -66,7 +66,27 @@ mysql-headers:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 			libmariadb-dev pkg-config gcc >/dev/null; }
 
-setup: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz
+setup: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz ui-assets chromium
+
+# The web app's browser libraries, from the npm registry as package-lock.json pins them, copied
+# into the package with their versions in their names (served offline, shipped in the wheel).
+UI_FRONTEND := lineage/web/frontend
+UI_VENDOR := lineage/web/static/vendor
+$(UI_VENDOR)/.installed: $(UI_FRONTEND)/package.json $(UI_FRONTEND)/package-lock.json
+	npm ci --prefix $(UI_FRONTEND) --no-audit --no-fund --silent
+	$(BIN)/python scripts/vendor_ui_assets.py
+	@touch $@
+
+ui-assets: $(BIN)/.installed $(UI_VENDOR)/.installed
+
+# Debian's Chromium, for the browser tests of the web app (Playwright drives it; it never
+# downloads a browser of its own).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Chromium (for the web app's browser tests)"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check lineage tests scripts bench
@@ -80,7 +100,7 @@ typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
 # Unit, SQLite, MariaDB and PostgreSQL tests on the newest protobuf (no ml-metadata installed).
-test-unit: $(BIN)/.installed graphviz
+test-unit: $(BIN)/.installed graphviz ui-assets chromium
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not compat and not slow" --ignore=tests/compat \
 		--doctest-modules tests lineage
 
@@ -113,7 +133,7 @@ check-protos: $(BIN)/.installed
 dump-schemas: $(BIN)/.installed
 	$(BIN)/python scripts/dump_schemas.py
 
-demo: $(BIN)/.installed graphviz
+demo: $(BIN)/.installed graphviz ui-assets
 	$(BIN)/python -m lineage.demo --db $(DEMO_DB)
 
 stress: $(BIN)/.installed
@@ -131,4 +151,4 @@ bench: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz
 	$(MLMD_BIN)/python bench/server_bench.py --quick
 
 clean:
-	rm -rf $(VENV) $(MLMD_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out
+	rm -rf $(VENV) $(MLMD_VENV) $(UI_FRONTEND)/node_modules $(UI_VENDOR) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out

@@ -6,6 +6,7 @@ Run with ``python -m lineage.demo [--db PATH]``. The store is created fresh each
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
@@ -89,6 +90,65 @@ def record_demo_pipeline(store: lineage.MetadataStore) -> dict[str, int]:
     return {"raw": raw_id, "clean": clean_id, "model": model_id, "metrics": metrics_id}
 
 
+def record_demo_sweep(
+    store: lineage.MetadataStore, data_dir: Path, *, runs: int = 6, steps: int = 30
+) -> list[int]:
+    """Record a small learning-rate sweep with ``lineage.run``: real files, curves, tags.
+
+    Each run reads the same training CSV (the second half of the sweep a newer version of it),
+    logs ``loss`` and ``auc`` per step and writes a model file, all in experiment ``churn-sweep``.
+
+    Returns:
+        The execution ids of the runs, in the order recorded.
+    """
+    import math
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    versions = []
+    for version in (1, 2):
+        csv = data_dir / f"train-v{version}.csv"
+        rows = ["customer,tenure,plan,churned"] + [
+            f"c{i:04d},{(i * 7 + version) % 60},{('basic', 'pro', 'team')[i % 3]},{i % 4 == 0}"
+            for i in range(200)
+        ]
+        csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        versions.append(csv)
+    ids: list[int] = []
+    for i in range(runs):
+        lr = round(0.01 * (2**i), 4)
+        depth = 3 + (i % 3)
+        data = versions[0] if i < (runs + 1) // 2 else versions[1]
+        with lineage.run(
+            "train",
+            params={"learning_rate": lr, "max_depth": depth, "optimizer": "adam"},
+            inputs={"train": str(data)},
+            experiment="churn-sweep",
+            store=store,
+            run_name=f"sweep-{i + 1}",
+            tags=("sweep", "baseline") if i == 0 else ("sweep",),
+            capture={"environment": False},
+        ) as r:
+            quality = 0.93 - abs(math.log2(lr / 0.04)) * 0.02 - (0.01 if depth == 5 else 0)
+            for step in range(steps):
+                decay = math.exp(-lr * 4 * (step + 1))
+                r.log_metrics(
+                    {
+                        "loss": round(0.25 + 0.6 * decay + 0.004 * ((step * 7 + i) % 5), 5),
+                        "auc": round(quality - 0.3 * decay, 5),
+                    },
+                    step=step,
+                )
+            model = data_dir / f"model-{i + 1}.json"
+            model.write_text(
+                json.dumps({"learning_rate": lr, "max_depth": depth, "trees": 40 + i}),
+                encoding="utf-8",
+            )
+            r.output(str(model), name="model", type="Model")
+        assert r.execution is not None
+        ids.append(int(r.execution.id))
+    return ids
+
+
 def main(argv: list[str] | None = None) -> int:
     """Record the demo pipeline and print the lineage of its model."""
     parser = argparse.ArgumentParser(description="record a demo pipeline and query its lineage")
@@ -103,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
             os.remove(candidate)
     with lineage.MetadataStore(str(path)) as store:
         ids = record_demo_pipeline(store)
-        console.print(f"[bold]Recorded[/] a 3-step pipeline into [cyan]{path}[/]")
+        sweep = record_demo_sweep(store, path.parent / "sweep-data")
+        console.print(
+            f"[bold]Recorded[/] a 3-step pipeline and a {len(sweep)}-run training sweep into "
+            f"[cyan]{path}[/]"
+        )
         options = pb.LineageSubgraphQueryOptions(direction=pb.LineageSubgraphQueryOptions.UPSTREAM)
         options.starting_artifacts.filter_query = f"id = {ids['model']}"
         graph = store.get_lineage_subgraph(options)
@@ -148,8 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     console.print(
         f"Share it: [cyan]lineage --db {path} serve[/] serves this store over gRPC on "
         "127.0.0.1:8080 (ml-metadata, Kubeflow and TFX clients connect as to "
-        "metadata_store_server; lineage clients with [cyan]--db grpc://127.0.0.1:8080[/]). "
-        "The web app (lineage ui) is not built yet."
+        "metadata_store_server; lineage clients with [cyan]--db grpc://127.0.0.1:8080[/])."
+    )
+    console.print(
+        f"Browse it: [bold cyan]lineage --db {path} ui[/] opens the web app on "
+        "http://127.0.0.1:5000 (runs, comparisons with curves, the lineage explorer)."
     )
     return 0
 

@@ -2,9 +2,9 @@
 
 Commands: ``db info|upgrade|downgrade``, ``ls artifacts|executions|contexts|types``,
 ``show``, ``trace up|down``, ``provenance``, ``impact``, ``diff``, ``render``,
-``runs ls|show|compare``, ``tag``, ``note``, ``erase plan|apply`` and
-``report audit|gdpr|verify`` (docs/cli.md lists them all). Each parses its options, calls
-the library and prints with rich (or JSON with ``--json``).
+``runs ls|show|compare``, ``tag``, ``note``, ``erase plan|apply``,
+``report audit|gdpr|verify``, ``serve`` and ``ui`` (docs/cli.md lists them all). Each parses its
+options, calls the library and prints with rich (or JSON with ``--json``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from lineage.cli.render import render
 from lineage.cli.report import report
 from lineage.cli.serve import serve
 from lineage.cli.show import show
+from lineage.cli.ui import ui
 
 __all__ = ["cli", "main"]
 
@@ -33,3 +34,4 @@ cli.add_command(erase)
 cli.add_command(render)
 cli.add_command(report)
 cli.add_command(serve)
+cli.add_command(ui)
