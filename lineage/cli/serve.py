@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 import click
 
@@ -34,6 +35,8 @@ TOKENS_ENV = "LINEAGE_SERVER_TOKENS"
 @click.option("--upgrade", is_flag=True, help="Upgrade an older schema in place.")
 @click.option("--workers", default=16, show_default=True, type=int, help="RPCs served at once.")
 @click.option("--grace", default=30.0, show_default=True, type=float, help="Drain seconds.")
+@click.option("--ui", is_flag=True, help="Also serve the web app (lineage ui), same tokens.")
+@click.option("--ui-port", default=5000, show_default=True, type=int, help="Web app port (0: any).")
 @pass_state
 def serve(
     state: AppState,
@@ -49,6 +52,8 @@ def serve(
     upgrade: bool,
     workers: int,
     grace: float,
+    ui: bool,
+    ui_port: int,
 ) -> None:
     """Serve ml-metadata's gRPC MetadataStoreService (and lineage's) on the store.
 
@@ -85,6 +90,57 @@ def serve(
         workers=workers,
         grace=grace,
     )
-    code = Server(options).serve_forever()
+    web = _start_ui(state.location, host, ui_port, not read_only, tokens) if ui else None
+    try:
+        code = Server(options).serve_forever()
+    finally:
+        if web is not None:
+            web()
     if code:
         raise SystemExit(code)
+
+
+def _start_ui(location: str, host: str, port: int, write: bool, tokens: Any) -> Any:
+    """Serve the web app in a thread beside the gRPC server; returns the function that stops it.
+
+    The app gets its own connection to the store and the server's tokens: a read token browses,
+    a write token may add tags and notes (unless the server is --read-only).
+    """
+    import threading
+
+    try:
+        import uvicorn
+
+        from lineage.web import create_app
+    except ImportError as exc:
+        raise CliError(f"--ui needs the ui extra: pip install 'lineage[ui]' ({exc})") from exc
+    import lineage
+
+    store = lineage.MetadataStore(location)
+    try:
+        app = create_app(store, write=write, tokens=tokens)
+    except RuntimeError as exc:
+        store.close()
+        raise CliError(str(exc)) from exc
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, name="lineage-ui", daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        threading.Event().wait(0.05)
+    if not server.started:
+        store.close()
+        raise CliError(f"the web app could not listen on {host}:{port}")
+    bound = server.servers[0].sockets[0].getsockname()[1]
+    shown = host if ":" not in host else f"[{host}]"
+    logging.getLogger("lineage.serve").info(
+        "web app (lineage ui) on http://%s:%d/runs", shown, bound
+    )
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+    return stop

@@ -7,17 +7,18 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lineage.web import api, pages
-from lineage.web._http import ApiError, error_body
+from lineage.web._http import TOKEN_COOKIE, ApiError, error_body
 from lineage.web.openapi import openapi_document
 
 __all__ = ["STATIC", "create_app", "vendor_manifest"]
@@ -69,6 +70,47 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+_OPEN_PATHS: Final = ("/login", "/static/", "/favicon.ico")
+
+
+class _TokenGate:
+    """Bearer tokens (as ``lineage serve --tokens-file``): read tokens read, write tokens write.
+
+    The token comes in an ``Authorization: Bearer`` header (API clients) or the HttpOnly cookie
+    that ``/login`` sets (browsers). Without one the API answers 401 and pages go to ``/login``.
+    """
+
+    def __init__(self, app: ASGIApp, tokens: Any) -> None:
+        self.app = app
+        self.tokens = tokens
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(_OPEN_PATHS):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        token = token or request.cookies.get(TOKEN_COOKIE, "")
+        access = self.tokens.access(token) if token else None
+        if access is None:
+            if scope["path"].startswith("/api/"):
+                body = error_body(
+                    ApiError(
+                        401,
+                        "this server needs a token: send 'Authorization: Bearer TOKEN'",
+                        "authorization",
+                    )
+                )
+                response: Response = JSONResponse(body, status_code=401)
+            else:
+                response = RedirectResponse("/login?next=" + quote(scope["path"]), 303)
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["access"] = access
+        await self.app(scope, receive, send)
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
 
@@ -102,7 +144,13 @@ def _missing_indexes(store: Any) -> bool:
         return False
 
 
-def create_app(store: Any, *, write: bool = False, preview_roots: Sequence[str] = ()) -> Starlette:
+def create_app(
+    store: Any,
+    *,
+    write: bool = False,
+    preview_roots: Sequence[str] = (),
+    tokens: Any = None,
+) -> Starlette:
     """The web app over ``store``.
 
     Args:
@@ -110,6 +158,8 @@ def create_app(store: Any, *, write: bool = False, preview_roots: Sequence[str] 
         write: Allow tags and notes to be added; otherwise every write answers 403.
         preview_roots: Directories whose files artifact previews may show (default: the
             current directory); an artifact whose file lies elsewhere is not previewed.
+        tokens: ``lineage.service.Tokens`` (``lineage serve --tokens-file``): every request
+            then needs a token, and writes need a write token.
 
     Returns:
         A Starlette ASGI app; run it with uvicorn (``lineage ui`` does).
@@ -119,6 +169,7 @@ def create_app(store: Any, *, write: bool = False, preview_roots: Sequence[str] 
         Route(path, handler, methods=[method]) for method, path, handler, _ in api.ROUTES
     ]
     routes.append(Route("/api/v1/openapi.json", _openapi, methods=["GET"]))
+    routes.append(Route("/login", pages.login, methods=["GET", "POST"]))
     routes += pages.routes()
     routes.append(Mount("/static", app=StaticFiles(directory=STATIC), name="static"))
     app = Starlette(
@@ -130,5 +181,8 @@ def create_app(store: Any, *, write: bool = False, preview_roots: Sequence[str] 
     app.state.preview_roots = [os.path.realpath(r) for r in preview_roots or [os.getcwd()]]
     app.state.vendor = manifest
     app.state.missing_indexes = _missing_indexes(store)
+    app.state.tokens = tokens
+    if tokens is not None and len(tokens):
+        app.add_middleware(_TokenGate, tokens=tokens)
     app.add_middleware(_SecurityHeaders)
     return app

@@ -24,6 +24,7 @@ from lineage.errors import (
 __all__ = [
     "ApiError",
     "MAX_TEXT",
+    "TOKEN_COOKIE",
     "bool_param",
     "error_body",
     "int_param",
@@ -33,6 +34,8 @@ __all__ = [
     "str_param",
 ]
 
+#: The cookie ``/login`` sets when the server asks for tokens (HttpOnly, SameSite=Strict).
+TOKEN_COOKIE: Final = "lineage_token"
 #: The longest text a query parameter may carry.
 MAX_TEXT: Final = 4000
 

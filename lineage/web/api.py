@@ -480,6 +480,11 @@ def gdpr(request: Request) -> Response:
 def _check_write(request: Request) -> None:
     if not request.app.state.write:
         raise ApiError(403, "this lineage ui is read-only: start it with --write to edit", None)
+    if (
+        request.app.state.tokens is not None
+        and request.scope.get("state", {}).get("access") != "write"
+    ):
+        raise ApiError(403, "this token may read but not write", "authorization")
     origin = request.headers.get("origin")
     if origin is not None and origin.split("://", 1)[-1] != request.headers.get("host"):
         raise ApiError(403, "cross-site writes are refused", "origin")

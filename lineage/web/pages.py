@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -327,6 +327,40 @@ def export(request: Request) -> Response:
     )
     return HTMLResponse(
         page, headers={"Content-Disposition": f'attachment; filename="{name}.html"'}
+    )
+
+
+async def login(request: Request) -> Response:
+    """``/login``: trade a token for an HttpOnly cookie (only when the server asks for tokens)."""
+    from lineage.web._http import TOKEN_COOKIE
+
+    tokens = request.app.state.tokens
+    target = request.query_params.get("next", "/runs")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/runs"  # never a redirect to another site
+    if tokens is None:
+        return RedirectResponse(target, status_code=303)
+    message = None
+    if request.method == "POST":
+        body = (await request.body())[:4096].decode("utf-8", "replace")
+        token = (parse_qs(body).get("token") or [""])[0].strip()
+        if token and tokens.access(token) is not None:
+            response = RedirectResponse(target, status_code=303)
+            response.set_cookie(
+                TOKEN_COOKIE,
+                token,
+                httponly=True,
+                samesite="strict",
+                path="/",
+                secure=request.url.scheme == "https",
+            )
+            return response
+        message = "That token is not one this server accepts."
+    return render(
+        request,
+        "login.html",
+        {"message": message, "target": target},
+        status=401 if message else 200,
     )
 
 
