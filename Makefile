@@ -141,7 +141,7 @@ stress: $(BIN)/.installed
 
 # A quick pass over every benchmark (small sizes; nothing written). Full runs that regenerate
 # bench/README.md are listed there.
-bench: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz
+bench: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz ui-assets chromium
 	$(BIN)/python bench/track_overhead.py --runs 10 --skip-hash
 	$(BIN)/python bench/render_bench.py --sizes 100 1000 --reps 1
 	$(MLMD_BIN)/python bench/lineage_bench.py --quick
@@ -149,6 +149,8 @@ bench: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz
 	$(MLMD_BIN)/python bench/sql_floor.py -n 2000 --reps 3
 	$(MLMD_BIN)/python bench/mysql_drivers.py
 	$(MLMD_BIN)/python bench/server_bench.py --quick
+	$(BIN)/python bench/layout_bench.py
+	$(BIN)/python bench/ui_bench.py --sqlite 20000 --mysql 0 --reps 5
 
 clean:
 	rm -rf $(VENV) $(MLMD_VENV) $(UI_FRONTEND)/node_modules $(UI_VENDOR) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out

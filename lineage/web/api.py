@@ -242,8 +242,8 @@ def search_data(request: Request) -> dict[str, Any]:
 
     out: dict[str, Any] = {"q": q}
     exact: list[dict[str, Any]] = []
-    if q:
-        try:
+    if ":" in q or q.startswith("/"):  # artifact:3, TYPE:NAME or a URI (bare names are
+        try:  # matched by the LIKE search below; resolving them would scan every table)
             ref = resolve_node(store, q)
             exact.append(_node_summary(ref.kind, ref.node))
         except LineageError:
@@ -267,6 +267,13 @@ def search_data(request: Request) -> dict[str, Any]:
             "items": [_node_summary(kind, n) for n in page.nodes],
             "next": page.next_page_token or None,
         }
+    if not exact and q:  # a name or URI given in full, among the page found
+        exact = [
+            n
+            for kind in kinds
+            for n in out[kind + "s"]["items"]
+            if n["name"] == q or n.get("uri") == q
+        ]
     out["exact"] = exact
     return out
 
