@@ -11,7 +11,10 @@ Two engines:
 * **layered** (pure Python, near-linear): the rank of a node is its longest path from the
   sources (cycles are broken first, defensively), a source then moves next to its earliest
   consumer; a few barycenter sweeps (down, up) order each layer; layers become columns (rows
-  for 'TB'/'BT') whose nodes are stacked and centred.
+  for 'TB'/'BT') whose nodes are stacked and centred. A layer longer than ``max_column_height``
+  is wrapped into several adjacent sub-columns (sub-rows), its nodes filling them in order, so
+  a big graph keeps a readable aspect ratio (by default the drawing is at most 2.5 times as
+  long across the flow as along it, but no column is made shorter than 1,500 px).
 * **graphviz** (up to :data:`GRAPHVIZ_MAX_NODES` nodes): ``dot -Tjson0`` on the DOT text the
   module already makes, for Graphviz's crossing minimisation and exact label sizes.
 
@@ -21,7 +24,9 @@ corner at (0, 0).
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import subprocess
 from collections import deque
 from dataclasses import dataclass, replace
@@ -72,6 +77,12 @@ CYTOSCAPE_SHAPES: Final[dict[str, str]] = {
 #: Space between layers and between neighbours in a layer, in pixels.
 LAYER_GAP: Final = 64.0
 NODE_GAP: Final = 14.0
+#: Space between the sub-columns of a wrapped layer, in pixels.
+SUBCOLUMN_GAP: Final = 28.0
+#: Automatic column height: a drawing at most this many times as tall (across the flow) as it
+#: is wide (along it), unless that would make columns shorter than :data:`MIN_COLUMN_HEIGHT`.
+MAX_ASPECT: Final = 2.5
+MIN_COLUMN_HEIGHT: Final = 1500.0
 #: Barycenter sweeps (alternately down and up) that order the layers.
 SWEEPS: Final = 4
 _CUT_COLOR: Final = "#9AA0A6"
@@ -318,11 +329,74 @@ def _order(layers: list[list[int]], succ: list[list[int]], pred: list[list[int]]
             place(layer)
 
 
+def _split(sizes: list[float], prefix: list[float], limit: float) -> tuple[int, float]:
+    """How many sub-columns a layer needs so that none is longer than ``limit``, and the length
+    of the longest. Nodes fill the sub-columns in order, the same number to each (the last may
+    have fewer).
+
+    Args:
+        sizes: The nodes' extents across the flow, in layer order.
+        prefix: Running sums of ``sizes`` (``prefix[i]`` is the sum of the first ``i``).
+        limit: The longest a sub-column may be (a lone node longer than that gets one of its
+            own).
+    """
+    n = len(sizes)
+    extent = prefix[n] + NODE_GAP * (n - 1)
+    if extent <= limit:
+        return 1, extent
+    count = min(n, max(1, math.ceil((extent + NODE_GAP) / (limit + NODE_GAP))))
+    per = math.ceil(n / count)
+    while True:
+        longest = max(
+            prefix[min(n, i + per)] - prefix[i] + NODE_GAP * (min(n, i + per) - i - 1)
+            for i in range(0, n, per)
+        )
+        if longest <= limit or per == 1:
+            return math.ceil(n / per), longest
+        # Unequal node sizes: fewer to a sub-column (in proportion, and at least one fewer).
+        per = max(1, min(per - 1, math.floor(per * (limit + NODE_GAP) / (longest + NODE_GAP))))
+
+
+def _column_limit(
+    breadths: list[list[float]], prefixes: list[list[float]], thickness: list[float]
+) -> float:
+    """The automatic column height: the largest with which the drawing is at most
+    :data:`MAX_ASPECT` times as long across the flow as along it, and at least
+    :data:`MIN_COLUMN_HEIGHT` (so graphs of normal size are never wrapped).
+
+    A bisection over the height; each step costs one :func:`_split` per layer.
+    """
+
+    def fits(limit: float) -> bool:
+        along = LAYER_GAP * (len(breadths) - 1)
+        across = 0.0
+        for sizes, prefix, thick in zip(breadths, prefixes, thickness, strict=True):
+            count, longest = _split(sizes, prefix, limit)
+            along += count * thick + (count - 1) * SUBCOLUMN_GAP
+            across = max(across, longest)
+        return across <= MAX_ASPECT * along
+
+    tallest = max(p[-1] + NODE_GAP * (len(p) - 2) for p in prefixes)  # len(p) is n + 1
+    if tallest <= MIN_COLUMN_HEIGHT or fits(tallest):
+        return math.inf
+    low, high = MIN_COLUMN_HEIGHT, tallest  # fits(high) is false, fits(low) may be
+    if not fits(low):
+        return low
+    while high - low > 1.0:
+        middle = (low + high) / 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 def _layered(
     keys: list[str],
     pairs: list[tuple[str, str]],
     sizes: dict[str, tuple[float, float]],
     direction: str,
+    max_column_height: float | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Centres of the nodes in a layered layout (see the module docstring).
 
@@ -331,6 +405,9 @@ def _layered(
         pairs: The edges as (source, target) keys.
         sizes: Node key -> (width, height).
         direction: 'LR', 'RL', 'TB' or 'BT'.
+        max_column_height: The longest a column (a row for 'TB'/'BT') may be, in pixels,
+            before its layer is wrapped into several; None: automatic (:func:`_column_limit`);
+            ``math.inf``: never wrap.
 
     Returns:
         Node key -> (x, y) of its centre.
@@ -356,19 +433,36 @@ def _layered(
     across = direction in ("LR", "RL")  # layers are columns; nodes stack vertically
     depth = [sizes[k][0 if across else 1] for k in keys]  # extent along the flow
     breadth = [sizes[k][1 if across else 0] for k in keys]  # extent across it
-    extents = [sum(breadth[n] for n in layer) + NODE_GAP * (len(layer) - 1) for layer in layers]
-    tallest = max(extents, default=0.0)
+    breadths = [[breadth[n] for n in layer] for layer in layers]
+    prefixes = [[0.0, *itertools.accumulate(b)] for b in breadths]
+    thickness = [max(depth[n] for n in layer) for layer in layers]
+    limit = max_column_height
+    if limit is None:
+        limit = _column_limit(breadths, prefixes, thickness) if layers else math.inf
+    # Each layer as sub-columns (lists of nodes), dealt row by row in the layer's order: node i
+    # goes to sub-column i % count, so a wrapped layer stays level with its neighbours (filling
+    # column by column made edges twice as long, zig-zagging between the sub-columns).
+    columns: list[list[list[int]]] = []
+    for layer, b, prefix in zip(layers, breadths, prefixes, strict=True):
+        count, _ = _split(b, prefix, limit)
+        columns.append([layer[c::count] for c in range(count)] if count > 1 else [layer])
+    extents = [
+        [sum(breadth[n] for n in column) + NODE_GAP * (len(column) - 1) for column in parts]
+        for parts in columns
+    ]
+    tallest = max((e for parts in extents for e in parts), default=0.0)
     along: dict[int, float] = {}
     cross: dict[int, float] = {}
     start = 0.0
-    for layer, extent in zip(layers, extents, strict=True):
-        thickness = max(depth[n] for n in layer)
-        offset = (tallest - extent) / 2
-        for node in layer:
-            along[node] = start + thickness / 2
-            cross[node] = offset + breadth[node] / 2
-            offset += breadth[node] + NODE_GAP
-        start += thickness + LAYER_GAP
+    for parts, lengths, thick in zip(columns, extents, thickness, strict=True):
+        for c, (column, extent) in enumerate(zip(parts, lengths, strict=True)):
+            middle = start + c * (thick + SUBCOLUMN_GAP) + thick / 2
+            offset = (tallest - extent) / 2
+            for node in column:
+                along[node] = middle
+                cross[node] = offset + breadth[node] / 2
+                offset += breadth[node] + NODE_GAP
+        start += len(parts) * thick + (len(parts) - 1) * SUBCOLUMN_GAP + LAYER_GAP
     span = start - LAYER_GAP
     out: dict[str, tuple[float, float]] = {}
     for node, key in enumerate(keys):
@@ -452,6 +546,7 @@ def layout(
     direction: str = "LR",
     engine: str = "auto",
     timeout: float = LAYOUT_TIMEOUT,
+    max_column_height: float | None = None,
 ) -> Layout:
     """Place the nodes of a lineage graph for a browser viewer (e.g. Cytoscape.js, preset).
 
@@ -474,6 +569,13 @@ def layout(
             or 'auto' (the default: Graphviz when it is installed and at most 150 nodes are
             drawn, else layered).
         timeout: Seconds Graphviz may take before the layered layout is used instead.
+        max_column_height: Layered layout only: a layer longer than this many pixels across the
+            flow (a column's height for 'LR'/'RL', a row's width for 'TB'/'BT') is wrapped into
+            several adjacent sub-columns (rows), its nodes filling them in order. None (the
+            default) picks it: the largest with which the drawing is at most 2.5 times as tall
+            as it is wide (for 'TB'/'BT': 2.5 times as wide as it is tall), but not under
+            1,500 px, so only big graphs are wrapped. ``math.inf``: never wrap. Ignored by
+            Graphviz.
 
     Returns:
         The :class:`Layout`; the same graph and options always give the same layout.
@@ -495,6 +597,15 @@ def layout(
         raise InvalidArgumentError(f"engine must be one of {ENGINES}, got {engine!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise InvalidArgumentError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if max_column_height is not None and (
+        isinstance(max_column_height, bool)
+        or not isinstance(max_column_height, (int, float))
+        or not max_column_height > 0  # also refuses NaN
+    ):
+        raise InvalidArgumentError(
+            f"max_column_height must be a positive number of pixels or None, "
+            f"got {max_column_height!r}"
+        )
     options = make_options(
         focus=focus,
         highlight=highlight,
@@ -520,7 +631,11 @@ def layout(
     if chosen == "layered":
         sizes = {n.key: _estimate_size(n, looks[n.key]["shape"]) for n in nodes}
         centres = _layered(
-            [n.key for n in nodes], [(e.src, e.dst) for e in edges], sizes, options.direction
+            [n.key for n in nodes],
+            [(e.src, e.dst) for e in edges],
+            sizes,
+            options.direction,
+            None if max_column_height is None else float(max_column_height),
         )
         boxes = {k: (*centres[k], *sizes[k]) for k in centres}
     left = min((x - w / 2 for x, _, w, _ in boxes.values()), default=0.0)

@@ -367,3 +367,152 @@ def test_bad_options_are_refused(kwargs: dict[str, object], message: str) -> Non
 def test_docstring_examples_run() -> None:
     failures, tried = doctest.testmod(layout_module)
     assert (failures, tried > 0) == (0, True)
+
+
+# ------------------------------------------------------------------------------ tall layers
+@pytest.fixture(scope="module")
+def warehouse() -> Iterator[lineage.graph.Lineage]:
+    """432 nodes: 240 raw tables → 60 load steps → 60 tables → 20 feature steps → 20 tables →
+    10 fit steps (+ 10 configs) → 10 models → 1 ensemble step → 1 model. Unwrapped, its first
+    layer is one column about ten times as tall as the drawing is wide."""
+    store = lineage.MetadataStore("sqlite://")
+    table = store.put_artifact_type(pb.ArtifactType(name="Table", base_type=1))
+    model = store.put_artifact_type(pb.ArtifactType(name="WideModel", base_type=2))
+    config = store.put_artifact_type(pb.ArtifactType(name="Config"))
+    step = store.put_execution_type(pb.ExecutionType(name="Step"))
+    events: list[pb.Event] = []
+
+    def artifacts(names: list[str], type_id: int) -> list[int]:
+        return store.put_artifacts(
+            [
+                pb.Artifact(type_id=type_id, name=n, uri=f"s3://b/{n}", state=pb.Artifact.LIVE)
+                for n in names
+            ]
+        )
+
+    def stage(
+        inputs: list[int], fan_in: int, name: str, out_type: int, extra: list[int]
+    ) -> list[int]:
+        count = len(inputs) // fan_in
+        steps = store.put_executions(
+            [
+                pb.Execution(
+                    type_id=step, name=f"{name}-{i:03d}", last_known_state=pb.Execution.COMPLETE
+                )
+                for i in range(count)
+            ]
+        )
+        outputs = artifacts([f"{name}-out-{i:03d}" for i in range(count)], out_type)
+        for i, execution in enumerate(steps):
+            for a in [*inputs[i * fan_in : (i + 1) * fan_in], *extra[i : i + 1]]:
+                events.append(pb.Event(artifact_id=a, execution_id=execution, type=pb.Event.INPUT))
+            events.append(
+                pb.Event(artifact_id=outputs[i], execution_id=execution, type=pb.Event.OUTPUT)
+            )
+        return outputs
+
+    raw = artifacts([f"raw-{i:03d}" for i in range(240)], table)
+    loaded = stage(raw, 4, "load", table, [])
+    features = stage(loaded, 3, "features", table, [])
+    configs = artifacts([f"fit-{i:02d}.yaml" for i in range(10)], config)
+    models = stage(features, 2, "fit", model, configs)
+    [final] = stage(models, 10, "ensemble", model, [])
+    store.put_events(events)
+    yield lineage.graph.upstream(store, f"artifact:{final}")
+    store.close()
+
+
+def assert_flows(placed: Layout, direction: str) -> None:
+    """Every edge goes forward: from a smaller x to a larger one for 'LR', and so on."""
+    nodes = by_key(placed)
+    axis, sign = {"LR": ("x", 1), "RL": ("x", -1), "TB": ("y", 1), "BT": ("y", -1)}[direction]
+    for edge in placed.edges:
+        source, target = nodes[edge.source], nodes[edge.target]
+        step = sign * (getattr(target, axis) - getattr(source, axis))
+        assert step > 0, f"{edge.source} -> {edge.target} goes backwards ({direction})"
+
+
+def assert_inside(placed: Layout) -> None:
+    for n in placed.nodes:  # give or take rounding to 0.1 px
+        assert n.x - n.width / 2 >= -0.1
+        assert n.x + n.width / 2 <= placed.width + 0.1
+        assert n.y - n.height / 2 >= -0.1
+        assert n.y + n.height / 2 <= placed.height + 0.1
+
+
+def test_a_tall_layer_is_wrapped_into_sub_columns(warehouse: lineage.graph.Lineage) -> None:
+    options = {"engine": "layered", "collapse_threshold": None}
+    tall = render.layout(warehouse, max_column_height=math.inf, **options)
+    assert len(tall.nodes) == 432
+    assert tall.height / tall.width > 8  # the unreadable sliver
+    placed = render.layout(warehouse, **options)
+    assert placed.engine == "layered"
+    assert len(placed.nodes) == 432
+    assert placed.height / placed.width <= 3
+    assert placed.height >= layout_module.MIN_COLUMN_HEIGHT
+    assert_no_overlaps(placed)
+    assert_inside(placed)
+    assert_flows(placed, "LR")
+    raw = [n for n in placed.nodes if n.title.startswith("raw-")]
+    assert len({n.x for n in raw}) > 1  # the first layer is several sub-columns
+    assert max(n.x for n in raw) < min(n.x for n in placed.nodes if n.title.startswith("load-"))
+    assert render.layout(warehouse, **options) == placed  # deterministic
+
+
+@pytest.mark.parametrize("direction", ["TB", "RL", "BT"])
+def test_wrapping_in_other_directions(warehouse: lineage.graph.Lineage, direction: str) -> None:
+    options = {"engine": "layered", "collapse_threshold": None, "direction": direction}
+    placed = render.layout(warehouse, **options)
+    across, along = (
+        (placed.height, placed.width) if direction == "RL" else (placed.width, placed.height)
+    )
+    assert across / along <= 3  # for 'TB'/'BT' the wide layers are wrapped into rows
+    assert_no_overlaps(placed)
+    assert_inside(placed)
+    assert_flows(placed, direction)
+    raw = [n for n in placed.nodes if n.title.startswith("raw-")]
+    assert len({n.y if direction in ("TB", "BT") else n.x for n in raw}) > 1
+
+
+def test_nodes_fill_the_sub_columns_in_layer_order(sharded: Pipeline) -> None:
+    options = {"engine": "layered", "collapse_threshold": None}
+    first = {sharded.keys["raw"]} | {sharded.keys[f"shard-{i:02d}"] for i in range(30)}
+    tall = by_key(render.layout(whole(sharded), max_column_height=math.inf, **options))
+    order = sorted(first, key=lambda k: tall[k].y)
+    placed = render.layout(whole(sharded), max_column_height=500, **options)
+    nodes = by_key(placed)
+    xs = sorted({nodes[k].x for k in first})
+    # 31 nodes 43 px tall, 14 px apart: 1,753 px, so 4 sub-columns, balanced (8 nodes to each).
+    assert len(xs) == 4
+    assert order == sorted(first, key=lambda k: (nodes[k].y, nodes[k].x))  # dealt row by row
+    assert [sum(nodes[k].x == x for k in first) for x in xs] == [8, 8, 8, 7]
+    for x in xs:
+        column = [nodes[k] for k in first if nodes[k].x == x]
+        assert (
+            max(n.y + n.height / 2 for n in column) - min(n.y - n.height / 2 for n in column) <= 500
+        )
+    assert_no_overlaps(placed)
+    assert_inside(placed)
+    assert_flows(placed, "LR")
+
+
+def test_small_graphs_are_not_wrapped(pipeline: Pipeline, sharded: Pipeline) -> None:
+    graphs = [whole(pipeline), whole(sharded), pipeline_graph(300, seed=1)]
+    cases = [(g, d) for g in graphs for d in ("LR", "RL")] + [(graphs[0], "TB"), (graphs[0], "BT")]
+    for graph, direction in cases:
+        options = {"engine": "layered", "collapse_threshold": None, "direction": direction}
+        placed = render.layout(graph, **options)
+        assert render.layout(graph, max_column_height=math.inf, **options) == placed
+
+
+def test_graphviz_positions_do_not_wrap(pipeline: Pipeline) -> None:
+    require_graphviz()
+    placed = render.layout(whole(pipeline), engine="graphviz")
+    assert placed.engine == "graphviz"
+    assert render.layout(whole(pipeline), engine="graphviz", max_column_height=10) == placed
+
+
+@pytest.mark.parametrize("value", [0, -5.0, float("nan"), True, "tall"])
+def test_a_bad_max_column_height_is_refused(value: object) -> None:
+    with pytest.raises(InvalidArgumentError, match="max_column_height"):
+        render.layout(pb.LineageGraph(), max_column_height=value)  # type: ignore[arg-type]
