@@ -10,6 +10,7 @@ from typing import Any
 from lineage import conventions as cv
 from lineage.graph.nx import python_value
 from lineage.proto import metadata_store_pb2 as pb
+from lineage.proto.values import struct_from_any
 
 __all__ = [
     "artifact_kind",
@@ -42,13 +43,9 @@ _NAME_HINTS = (
 def plain(value: Any) -> Any:
     """A JSON-friendly form of a property value (proto ``Any`` values become a short summary)."""
     if hasattr(value, "type_url"):
-        if value.type_url.endswith("/google.protobuf.Struct"):  # lineage.track's package lists
-            from google.protobuf import json_format
-            from google.protobuf.struct_pb2 import Struct
-
-            message = Struct()
-            value.Unpack(message)
-            return json_format.MessageToDict(message)
+        struct = struct_from_any(value)  # lineage.track's package lists
+        if struct is not None:
+            return struct
         return {"@type": value.type_url, "bytes": len(value.value)}
     return value
 

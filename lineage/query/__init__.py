@@ -44,20 +44,18 @@ from lineage.query._ast import (
     walk,
 )
 from lineage.query._catalog import ENUMS, KINDS
-from lineage.query._format import format_filter
+from lineage.query._format import format_filter, quote_string
 from lineage.query._parser import MAX_DEPTH, parse
 from lineage.query._resolver import resolve
 
 __all__ = [
-    "ENUMS",
-    "KINDS",
-    "MAX_DEPTH",
     "And",
     "Arithmetic",
     "Attribute",
     "Between",
     "BoolLiteral",
     "Comparison",
+    "ENUMS",
     "EnumType",
     "EnumValue",
     "Expr",
@@ -66,7 +64,9 @@ __all__ = [
     "InList",
     "IntLiteral",
     "IsNull",
+    "KINDS",
     "Like",
+    "MAX_DEPTH",
     "Negate",
     "NeighborRef",
     "Not",
@@ -78,6 +78,7 @@ __all__ = [
     "children",
     "format_filter",
     "parse_filter",
+    "quote_string",
     "walk",
 ]
 

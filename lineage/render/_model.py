@@ -20,6 +20,7 @@ from google.protobuf import json_format
 
 from lineage import conventions
 from lineage.errors import InvalidArgumentError
+from lineage.graph.describe import event_path
 from lineage.render._options import Options, node_keys
 from lineage.render._style import artifact_category
 
@@ -481,17 +482,6 @@ def build_scene(graph: Any, options: Options) -> Scene:
     if truncated:
         scene.notes.append("The lineage query was cut by a limit: the graph is incomplete.")
     return scene
-
-
-def event_path(event: Any) -> str:
-    """An event's path as ``key[0].other``; '' when it has none."""
-    out = ""
-    for step in event.path.steps:
-        if step.WhichOneof("value") == "index":
-            out += f"[{step.index}]"
-        else:
-            out += ("." if out else "") + step.key
-    return out
 
 
 def add_edge(

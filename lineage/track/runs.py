@@ -29,6 +29,7 @@ from google.protobuf import json_format
 from lineage import conventions as cv
 from lineage.errors import InvalidArgumentError, NotFoundError
 from lineage.proto import Artifact, Context, Event, Execution
+from lineage.proto.values import struct_from_any
 from lineage.store import ListOptions, OrderByField
 from lineage.store.naming import NodeRef, resolve_node
 from lineage.track.common import user_name
@@ -69,13 +70,8 @@ def plain(value: Any) -> Any:
     if which == "struct_value":
         return json_format.MessageToDict(value.struct_value)
     if which == "proto_value":
-        if value.proto_value.type_url.endswith("/google.protobuf.Struct"):
-            from google.protobuf.struct_pb2 import Struct
-
-            message = Struct()
-            value.proto_value.Unpack(message)
-            return json_format.MessageToDict(message)
-        return f"<proto {value.proto_value.type_url}>"
+        struct = struct_from_any(value.proto_value)
+        return struct if struct is not None else f"<proto {value.proto_value.type_url}>"
     return getattr(value, which)
 
 

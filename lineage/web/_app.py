@@ -124,9 +124,10 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    error = ApiError(exc.status_code, str(exc.detail), "path" if exc.status_code == 404 else None)
     if exc.status_code == 404:
         error = ApiError(404, f"nothing is served at {request.url.path}", "path")
+    else:
+        error = ApiError(exc.status_code, str(exc.detail))
     return await _api_error(request, error)
 
 

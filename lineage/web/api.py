@@ -9,7 +9,7 @@ never a whole graph.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
 
@@ -25,7 +25,7 @@ import lineage.track
 from lineage import conventions as cv
 from lineage.errors import LineageError
 from lineage.graph.describe import describe, node_type
-from lineage.query import parse_filter
+from lineage.query import parse_filter, quote_string
 from lineage.store.naming import NodeRef, resolve_node
 from lineage.web._http import (
     ApiError,
@@ -148,8 +148,14 @@ def compare_data(request: Request) -> dict[str, Any]:
             400, f"runs takes 2 to {MAX_COMPARE} runs to compare, got {len(refs)}", "runs"
         )
     comparison = call("runs", lambda: lineage.compare(store, refs))
+    data = comparison.to_dict(all=True)  # JSON-safe values, by section and key
     rows = [
-        {"section": r.section, "key": r.key, "values": list(r.values), "differs": r.differs}
+        {
+            "section": r.section,
+            "key": r.key,
+            "values": data["sections"][r.section][r.key],
+            "differs": r.differs,
+        }
         for r in comparison.rows
     ]
     series: dict[str, dict[str, Any]] = {}
@@ -159,9 +165,6 @@ def compare_data(request: Request) -> dict[str, Any]:
                 "steps": list(s.steps),
                 "values": list(s.values),
             }
-    data = comparison.to_dict(all=True)
-    for row in rows:
-        row["values"] = data["sections"][row["section"]][row["key"]]
     return {
         "runs": data["runs"],
         "rows": rows,
@@ -218,12 +221,6 @@ def experiments(request: Request) -> Response:
 _SEARCH_KINDS: Final = ("artifact", "execution", "context")
 
 
-def _literal(text: str) -> str:
-    from lineage.query._format import quote_string
-
-    return quote_string(text)
-
-
 def search_data(request: Request) -> dict[str, Any]:
     """Nodes whose name, URI, type or id matches ``q``, a page per kind."""
     store = store_of(request)
@@ -255,7 +252,7 @@ def search_data(request: Request) -> dict[str, Any]:
         if q.isdigit() and int(q) < 2**63:  # an id (a primary-key lookup, not a scan)
             options.filter_query = f"id = {int(q)}"
         elif q:
-            like = _literal(f"%{q}%")
+            like = quote_string(f"%{q}%")
             parts = [f"name LIKE {like}", f"type LIKE {like}"]
             if kind == "artifact":
                 parts.append(f"uri LIKE {like}")
@@ -497,14 +494,24 @@ def _check_write(request: Request) -> None:
         raise ApiError(403, "cross-site writes are refused", "origin")
 
 
-async def add_tags(request: Request) -> Response:
-    """``POST /api/v1/nodes/{node}/tags`` with ``{"add": [...], "remove": [...]}``."""
-    _check_write(request)
-    body = await json_body(request)
-    return await run_in_threadpool(_add_tags, request, body)
+def _writes(
+    handler: Callable[[Request, dict[str, Any]], Response],
+) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint that checks the write permission, reads the JSON body, then runs ``handler``
+    (which calls the store) in the thread pool."""
+
+    async def endpoint(request: Request) -> Response:
+        _check_write(request)
+        body = await json_body(request)
+        return await run_in_threadpool(handler, request, body)
+
+    endpoint.__name__ = handler.__name__.lstrip("_")
+    endpoint.__doc__ = handler.__doc__
+    return endpoint
 
 
 def _add_tags(request: Request, body: dict[str, Any]) -> Response:
+    """``POST /api/v1/nodes/{node}/tags`` with ``{"add": [...], "remove": [...]}``."""
     store = store_of(request)
     ref = node_ref(store, request.path_params["node"])
     for name in ("add", "remove"):
@@ -521,14 +528,8 @@ def _add_tags(request: Request, body: dict[str, Any]) -> Response:
     return json_response(node_data(request, ref.ref))
 
 
-async def add_note(request: Request) -> Response:
-    """``POST /api/v1/nodes/{node}/notes`` with ``{"text": "..."}``."""
-    _check_write(request)
-    body = await json_body(request)
-    return await run_in_threadpool(_add_note, request, body)
-
-
 def _add_note(request: Request, body: dict[str, Any]) -> Response:
+    """``POST /api/v1/nodes/{node}/notes`` with ``{"text": "..."}``."""
     store = store_of(request)
     ref = node_ref(store, request.path_params["node"])
     text = body.get("text")
@@ -536,6 +537,10 @@ def _add_note(request: Request, body: dict[str, Any]) -> Response:
         raise ApiError(400, "text must be a non-empty string", "text")
     call("text", lambda: lineage.track.note(store, ref.ref, text))
     return json_response(node_data(request, ref.ref), status=201)
+
+
+add_tags = _writes(_add_tags)
+add_note = _writes(_add_note)
 
 
 #: (method, path, handler, summary) of every API endpoint; the OpenAPI document is built from it.

@@ -200,13 +200,11 @@ def _sorted_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
     descending = sort.startswith("-")
     column = sort.lstrip("-")
 
-    def key(row: dict[str, Any]) -> tuple[int, Any]:
+    def key(row: dict[str, Any]) -> tuple[int, Any]:  # numbers before text
         value = _column_value(row, column)
-        if value is None:
-            return (1, "")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return (0, (0, value))
-        return (0, (1, str(value)))
+            return (0, value)
+        return (1, str(value))
 
     present = [r for r in rows if _column_value(r, column) is not None]
     missing = [r for r in rows if _column_value(r, column) is None]
