@@ -34,7 +34,7 @@ help:
 $(BIN)/.installed: pyproject.toml | mysql-headers
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,mysql,mysqlclient,postgresql,notebook,server,ui]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev,mysql,mysqlclient,postgresql,notebook,server,ui,openlineage]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
@@ -45,7 +45,7 @@ $(MLMD_BIN)/.installed: pyproject.toml | mysql-headers
 	$(MLMD_BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
 	$(MLMD_BIN)/python -m pip install $(PIP_FLAGS) 'ml-metadata==1.17.1' 'absl-py<2' \
 		'pytest==9.2.0' 'hypothesis==6.170.17' 'grpcio-health-checking==1.62.3' \
-		'grpcio-reflection==1.62.3' -e '.[mysql,mysqlclient,postgresql,server]'
+		'grpcio-reflection==1.62.3' -e '.[mysql,mysqlclient,postgresql,server,openlineage]'
 	@touch $@
 
 graphviz:

@@ -74,6 +74,15 @@ Personal data and erasure (``lineage.erasure``, ``lineage.report``):
   ``erasure.requested_by``, ``erasure.reason``, ``erasure.plan_sha256`` and ``erasure.removed``
   (a Struct: node key -> sha256 of what was removed), linked by INPUT events with path key
   ``erased`` or ``review`` to every node it touched.
+
+OpenLineage (``lineage.openlineage``, docs/openlineage.md) keeps what it receives as plain MLMD
+entities too. A job is an execution type (named by the job's name) and a context of type
+``openlineage.Job``; a run is an execution named by its runId, external id
+``openlineage:run:<runId>``, in a context of type ``openlineage.Run`` (the parent run facet makes
+the parent's run context a parent context of the child's); a dataset is a context of type
+``openlineage.Dataset`` and its versions are artifacts of type ``openlineage.Dataset`` (base
+``mlmd.Dataset``). Facets are Structs in ``ol.<kind>_facet.<key>`` custom properties; the events
+themselves, as received, are JSON text in ``ol.events``. See the ``OL_*`` names.
 """
 
 from __future__ import annotations
@@ -122,6 +131,26 @@ __all__ = [
     "METRIC_PREFIX",
     "MODEL_TYPE",
     "NOTES",
+    "OL_DATASET_FACET_PREFIX",
+    "OL_DATASET_TYPE",
+    "OL_EVENTS",
+    "OL_EVENT_TIME",
+    "OL_EVENT_TYPE",
+    "OL_INPUT_FACET_PREFIX",
+    "OL_JOB_FACET_PREFIX",
+    "OL_JOB_NAME",
+    "OL_JOB_NAMESPACE",
+    "OL_JOB_TYPE",
+    "OL_LATEST",
+    "OL_LATEST_TIME",
+    "OL_NAME",
+    "OL_NAMESPACE",
+    "OL_OUTPUT_FACET_PREFIX",
+    "OL_RUN_FACET_PREFIX",
+    "OL_RUN_ID",
+    "OL_RUN_TYPE",
+    "OL_VERSION",
+    "OL_VERSION_SOURCE",
     "PARAMS",
     "PARAM_PREFIX",
     "PII",
@@ -214,3 +243,29 @@ EVENT_KEY_CONFIG = "config"
 EVENT_KEY_METRICS = "metrics"
 EVENT_KEY_INPUTS = "inputs"
 EVENT_KEY_OUTPUTS = "outputs"
+
+# OpenLineage (lineage.openlineage): custom properties.
+OL_EVENTS = "ol.events"
+OL_RUN_ID = "ol.run_id"
+OL_JOB_NAMESPACE = "ol.job_namespace"
+OL_JOB_NAME = "ol.job_name"
+OL_EVENT_TYPE = "ol.event_type"
+OL_EVENT_TIME = "ol.event_time"
+OL_NAMESPACE = "ol.namespace"
+OL_NAME = "ol.name"
+OL_VERSION = "ol.version"
+#: Where a dataset version came from: ``datasetVersion`` (the facet), ``run`` (the run that
+#: wrote it) or ``none`` (read, never written by a run we saw).
+OL_VERSION_SOURCE = "ol.version_source"
+#: On a dataset context: the external id of its newest version and that version's write time.
+OL_LATEST = "ol.latest"
+OL_LATEST_TIME = "ol.latest_time"
+OL_RUN_FACET_PREFIX = "ol.run_facet."
+OL_JOB_FACET_PREFIX = "ol.job_facet."
+OL_DATASET_FACET_PREFIX = "ol.dataset_facet."
+OL_INPUT_FACET_PREFIX = "ol.input_facet."
+OL_OUTPUT_FACET_PREFIX = "ol.output_facet."
+# OpenLineage type names.
+OL_DATASET_TYPE = "openlineage.Dataset"
+OL_JOB_TYPE = "openlineage.Job"
+OL_RUN_TYPE = "openlineage.Run"

@@ -202,6 +202,15 @@ def main(argv: list[str] | None = None) -> int:
             clusters=True,
             legend=True,
         )
+        # The same runs as OpenLineage events, for Marquez, DataHub or OpenMetadata.
+        from lineage.openlineage import events as openlineage_events
+
+        exported = path.parent / "openlineage.jsonl"
+        with exported.open("w", encoding="utf-8") as handle:
+            count = 0
+            for event in openlineage_events(store):
+                handle.write(json.dumps(event, separators=(",", ":")) + "\n")
+                count += 1
     written = [drawing.save(path.parent / "lineage.dot")]
     if lineage.render.graphviz_available():
         written += [drawing.save(path.parent / f"lineage.{ext}") for ext in ("svg", "png", "html")]
@@ -209,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[yellow]No SVG/PNG drawing[/]: {lineage.render.INSTALL_HINT}")
     for written_path in written:
         console.print(f"Lineage diagram: [cyan]{written_path}[/]")
+    console.print(
+        f"OpenLineage events: [cyan]{exported}[/] ({count} events; post them to Marquez with "
+        f"[cyan]lineage --db {path} export openlineage --all --url http://HOST:5000[/])"
+    )
     console.print(
         f"Share it: [cyan]lineage --db {path} serve[/] serves this store over gRPC on "
         "127.0.0.1:8080 (ml-metadata, Kubeflow and TFX clients connect as to "

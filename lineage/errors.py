@@ -67,6 +67,7 @@ __all__ = [
     "DataLossError",
     "DeadlineExceededError",
     "DependentsError",
+    "EventValidationError",
     "FailedPreconditionError",
     "FilterQueryError",
     "InternalError",
@@ -260,6 +261,22 @@ class FilterQueryError(InvalidArgumentError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.message, self.error_code, self.position))
+
+
+class EventValidationError(InvalidArgumentError):
+    """An OpenLineage event that does not follow the OpenLineage schema.
+
+    Attributes:
+        field: The path of the offending field in the event, such as ``run.runId`` or
+            ``inputs[0].facets.schema.fields[2].name`` (in a batch, prefixed ``[<index>].``).
+    """
+
+    def __init__(self, message: str, error_code: int | None = None, field: str = "") -> None:
+        super().__init__(message, error_code)
+        self.field = field
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message, self.error_code, self.field))
 
 
 class DependentsError(FailedPreconditionError):

@@ -15,6 +15,7 @@ from lineage.cli.db import db
 from lineage.cli.erase import erase
 from lineage.cli.graph import diff, impact, provenance, trace
 from lineage.cli.listing import ls
+from lineage.cli.openlineage import export_group, import_group
 from lineage.cli.render import render
 from lineage.cli.report import report
 from lineage.cli.serve import serve
@@ -35,3 +36,5 @@ cli.add_command(render)
 cli.add_command(report)
 cli.add_command(serve)
 cli.add_command(ui)
+cli.add_command(import_group)
+cli.add_command(export_group)

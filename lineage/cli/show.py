@@ -52,13 +52,19 @@ def _field_rows(ref: NodeRef, type_message: Any | None) -> list[tuple[str, str]]
 
 
 def _print_properties(node: Any) -> None:
+    from lineage.openlineage import facet_rows, is_facet_property
+
     rows = [[k, "property", format_value(node.properties[k])] for k in sorted(node.properties)]
     rows += [
         [k, "custom", format_value(node.custom_properties[k])]
         for k in sorted(node.custom_properties)
+        if not is_facet_property(k)
     ]
     if rows:
         print_table("Properties", ["name", "kind", "value"], rows, fold=("value",))
+    facets = [list(row) for row in facet_rows(node)]
+    if facets:
+        print_table("OpenLineage", ["facet", "value"], facets, fold=("value",))
 
 
 def _print_refs(title: str, items: Sequence[dict[str, Any]]) -> None:

@@ -69,12 +69,19 @@ class StoreBase:
     _max_num_retries: int
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, locks: Iterable[str] = ()) -> Iterator[None]:
         """Run several store calls as one write transaction (beyond MLMD).
 
         Inside the block every call of this store, on this thread, joins the same transaction;
         it commits when the block ends and rolls back everything when it raises. Calls are not
         retried inside: on an ``AbortedError`` retry the whole block.
+
+        Args:
+            locks: Names of application locks to hold until the transaction ends, so that
+                writers naming the same lock (in any process) queue instead of interleaving a
+                read-modify-write. They are taken in sorted order (no lock-order deadlock).
+                PostgreSQL: transaction-scoped advisory locks; MySQL: ``GET_LOCK`` (names up
+                to 64 characters); SQLite: nothing more is needed, writers are serialized.
 
         Example:
             >>> store = lineage.MetadataStore("sqlite://")
@@ -85,10 +92,16 @@ class StoreBase:
             1
         """
         local = self._tx_local()
-        if getattr(local, "tx", None) is not None:
+        names = sorted(set(locks))
+        joined = getattr(local, "tx", None)
+        if joined is not None:
+            for name in names:
+                joined.named_lock(name)
             yield  # already inside a transaction: join it
             return
         with self._backend.transaction(write=True) as tx:
+            for name in names:
+                tx.named_lock(name)
             local.tx = tx
             try:
                 yield

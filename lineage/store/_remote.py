@@ -386,7 +386,7 @@ class RemoteMetadataStore(MetadataStore):
         return f"MetadataStore({self.url!r})"
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, locks: Iterable[str] = ()) -> Iterator[None]:
         """Not available remotely: each RPC is its own transaction on the server."""
         raise UnimplementedError(
             "a transaction cannot span several calls to a metadata server; each call is one "

@@ -7,6 +7,8 @@ parsers here name the query parameter at fault, so the message tells the user wh
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 from typing import Any, Final
 
@@ -135,17 +137,48 @@ def list_param(request: Request, name: str, *, most: int = 100) -> list[str]:
     return items
 
 
-async def json_body(request: Request, limit: int = 64_000) -> dict[str, Any]:
-    """The JSON object a write request carries (at most ``limit`` bytes)."""
+async def json_payload(request: Request, limit: int = 64_000) -> Any:
+    """The JSON a write request carries (at most ``limit`` bytes, after gzip if it is sent
+    with ``Content-Encoding: gzip``, as OpenLineage's HTTP transport can)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise ApiError(415, "send the request body as application/json", "body")
     raw = await request.body()
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+                raw = stream.read(limit + 1)
+        except (OSError, EOFError) as exc:
+            raise ApiError(
+                400, f"the gzip request body does not decompress: {exc}", "body"
+            ) from None
+    elif encoding != "identity":
+        raise ApiError(415, f"unsupported Content-Encoding {encoding!r}: send gzip or none", "body")
     if len(raw) > limit:
-        raise ApiError(413, f"the request body is {len(raw)} bytes; at most {limit}", "body")
+        raise ApiError(413, f"the request body is over {limit} bytes", "body")
     try:
-        data = json.loads(raw or b"null")
+        return json.loads(raw or b"null")
     except ValueError as exc:
         raise ApiError(400, f"the request body is not JSON: {exc}", "body") from None
+
+
+async def json_body(request: Request, limit: int = 64_000) -> dict[str, Any]:
+    """The JSON object a write request carries (at most ``limit`` bytes)."""
+    data = await json_payload(request, limit)
     if not isinstance(data, dict):
         raise ApiError(400, "the request body must be a JSON object", "body")
     return data
+
+
+def check_write(request: Request) -> None:
+    """Refuse a write (403) unless the app allows writes and the token may write."""
+    if not request.app.state.write:
+        raise ApiError(403, "this lineage ui is read-only: start it with --write to edit", None)
+    if (
+        request.app.state.tokens is not None
+        and request.scope.get("state", {}).get("access") != "write"
+    ):
+        raise ApiError(403, "this token may read but not write", "authorization")
+    origin = request.headers.get("origin")
+    if origin is not None and origin.split("://", 1)[-1] != request.headers.get("host"):
+        raise ApiError(403, "cross-site writes are refused", "origin")

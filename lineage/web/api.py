@@ -30,6 +30,7 @@ from lineage.store.naming import NodeRef, resolve_node
 from lineage.web._http import (
     ApiError,
     bool_param,
+    check_write,
     int_param,
     json_body,
     json_response,
@@ -37,6 +38,7 @@ from lineage.web._http import (
     list_param,
     str_param,
 )
+from lineage.web.openlineage import post_batch, post_event
 
 __all__ = ["ROUTES", "graph_data", "compare_data", "runs_data"]
 
@@ -481,19 +483,6 @@ def gdpr(request: Request) -> Response:
 
 
 # ------------------------------------------------------------------------------ writes
-def _check_write(request: Request) -> None:
-    if not request.app.state.write:
-        raise ApiError(403, "this lineage ui is read-only: start it with --write to edit", None)
-    if (
-        request.app.state.tokens is not None
-        and request.scope.get("state", {}).get("access") != "write"
-    ):
-        raise ApiError(403, "this token may read but not write", "authorization")
-    origin = request.headers.get("origin")
-    if origin is not None and origin.split("://", 1)[-1] != request.headers.get("host"):
-        raise ApiError(403, "cross-site writes are refused", "origin")
-
-
 def _writes(
     handler: Callable[[Request, dict[str, Any]], Response],
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -501,7 +490,7 @@ def _writes(
     (which calls the store) in the thread pool."""
 
     async def endpoint(request: Request) -> Response:
-        _check_write(request)
+        check_write(request)
         body = await json_body(request)
         return await run_in_threadpool(handler, request, body)
 
@@ -556,6 +545,8 @@ ROUTES: Final[tuple[tuple[str, str, Any, str], ...]] = (
     ("POST", "/api/v1/nodes/{node:path}/tags", add_tags, "Add or remove tags (--write only)"),
     ("POST", "/api/v1/nodes/{node:path}/notes", add_note, "Append a note (--write only)"),
     ("GET", "/api/v1/nodes/{node:path}", get_node, "Every field, property, context and event"),
+    ("POST", "/api/v1/lineage", post_event, "Record one OpenLineage event (--write only)"),
+    ("POST", "/api/v1/lineage/batch", post_batch, "Record an array of OpenLineage events"),
     ("GET", "/api/v1/graph", graph_view, "A neighbourhood with positions, for drawing"),
     ("GET", "/api/v1/artifacts/{id}/preview", preview, "The head of a small local artifact"),
     ("GET", "/api/v1/reports/dossier/{node:path}", dossier, "The audit dossier of a model"),

@@ -79,6 +79,10 @@ def spec_path(path: str) -> str:
     return re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
 
 
+#: The schema of an OpenLineage event (lineage.openlineage checks events against it).
+_OPENLINEAGE_EVENT = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document of the JSON API."""
     paths: dict[str, Any] = {}
@@ -108,9 +112,15 @@ def openapi_document() -> dict[str, Any]:
             },
         }
         if method == "POST":
+            body: dict[str, Any] = {"type": "object"}
+            if path.startswith("/api/v1/lineage"):
+                body = {"$ref": _OPENLINEAGE_EVENT}
+                if path.endswith("/batch"):
+                    body = {"type": "array", "items": body}
+                operation["responses"]["201"] = operation["responses"].pop("200")
             operation["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "content": {"application/json": {"schema": body}},
             }
         paths.setdefault(path, {})[method.lower()] = operation
     return {
