@@ -117,8 +117,18 @@ def from_file(url: str, events: list[dict[str, Any]], batch: int) -> float:
 
 def _start_ui(url: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "lineage", "--db", url, "ui", "--write", "--no-browser",
-         "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "lineage",
+            "--db",
+            url,
+            "ui",
+            "--write",
+            "--no-browser",
+            "--port",
+            "0",
+        ],
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -24,7 +24,8 @@ __all__ = [
 ]
 
 #: Custom-property prefixes and names that are not parameters.
-_NOT_PARAMS = (cv.CODE_PREFIX, "run.", cv.METRIC_PREFIX, cv.TAG_PREFIX, "lineage.")
+#: Lineage's own groups, and what OpenLineage runs keep (their parameters come as ``param.*``).
+_NOT_PARAMS = (cv.CODE_PREFIX, "run.", cv.METRIC_PREFIX, cv.TAG_PREFIX, "lineage.", "ol.")
 
 _BASE_KINDS: dict[int, str] = {
     pb.ArtifactType.DATASET: "dataset",

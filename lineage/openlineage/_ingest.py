@@ -524,7 +524,7 @@ class _Batch:
             artifact = _copy(artifact)
         if artifact is None:
             uri = dataset_uri(use.namespace, use.name)
-            label = uri + (f"@{use.version}" if use.version else "")
+            label = uri + (f"@{_short_version(use)}" if use.version else "")
             artifact = Artifact(
                 type_id=self.types.artifact(),
                 name=_fit(label),
@@ -729,7 +729,7 @@ class _Batch:
             execution.id = found.id
             execution.type_id = found.type_id
             for key, value in found.custom_properties.items():
-                if not key.startswith(("ol.", "run.", cv.PARAM_PREFIX)):
+                if not key.startswith(("ol.", "run.", cv.PARAM_PREFIX, cv.CODE_PREFIX)):
                     execution.custom_properties[key].CopyFrom(value)
             for key, value in found.properties.items():
                 execution.properties[key].CopyFrom(value)
@@ -753,6 +753,15 @@ def _by_ext(getter: Callable[[Any], list[Any]], ext_ids: Any) -> list[Any]:
         return getter(ext_ids)
     except NotFoundError:
         return []
+
+
+def _short_version(use: _DatasetUse) -> str:
+    """The version in an artifact's name: the facet's as given; a writing run's as ``run-`` and
+    the last 12 hex digits of its runId (the random part of UUIDv4 and v7), to keep names short
+    enough to read in a drawing. ``ol.version`` keeps the whole."""
+    if use.source == "run":
+        return "run-" + use.version.replace("-", "")[-12:]
+    return use.version
 
 
 def _copy(message: Any) -> Any:
@@ -791,6 +800,22 @@ def _execution_properties(execution: Any, view: _RunView) -> None:
     error = view.run_facets.get("errorMessage")
     if isinstance(error, dict) and error.get("message"):
         props[cv.RUN_ERROR_MESSAGE].string_value = str(error["message"])
+    # What lineage.track records under its own names, so provenance and diff see it: the code
+    # (sourceCodeLocation) and who owns the job (ownership).
+    source = view.job_facets.get("sourceCodeLocation")
+    if isinstance(source, dict):
+        for name, key in (
+            (cv.CODE_REPOSITORY, "repoUrl"),
+            (cv.CODE_REVISION, "version"),
+            (cv.CODE_BRANCH, "branch"),
+            (cv.CODE_ENTRY_POINT, "path"),
+        ):
+            value = source.get(key) or (source.get("url") if key == "repoUrl" else None)
+            if value:
+                props[name].string_value = str(value)
+    owners = (view.job_facets.get("ownership") or {}).get("owners") or []
+    if owners and isinstance(owners[0], dict) and owners[0].get("name"):
+        props[cv.RUN_USER].string_value = str(owners[0]["name"])
     params = view.run_facets.get("executionParameters")
     if isinstance(params, dict):
         for item in params.get("parameters") or ():

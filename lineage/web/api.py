@@ -25,6 +25,7 @@ import lineage.track
 from lineage import conventions as cv
 from lineage.errors import LineageError
 from lineage.graph.describe import describe, node_type
+from lineage.openlineage import facet_rows, is_facet_property
 from lineage.query import parse_filter, quote_string
 from lineage.store.naming import NodeRef, resolve_node
 from lineage.web._http import (
@@ -314,6 +315,11 @@ def node_data(request: Request, text: str) -> dict[str, Any]:
     )
     data["tags"] = tags
     data["key"] = ref.ref
+    # OpenLineage facets as readable lines (the raw values stay in node.custom_properties).
+    data["openlineage"] = [{"facet": f, "value": v} for f, v in facet_rows(ref.node)]
+    data["openlineage_properties"] = sorted(
+        k for k in ref.node.custom_properties if is_facet_property(k)
+    )
     return data
 
 

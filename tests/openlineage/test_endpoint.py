@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -340,3 +342,81 @@ def test_eight_http_clients_posting_the_same_runs_interleaved_lose_nothing(
     finally:
         store.close()
         reference.close()
+
+
+def test_serve_ui_takes_events_from_a_client_with_a_write_token(tmp_path: Path) -> None:
+    """``lineage serve --ui``: the endpoint beside gRPC, behind the server's tokens."""
+    db = tmp_path / "served.db"
+    lineage.MetadataStore(str(db)).close()
+    tokens = tmp_path / "tokens"
+    tokens.write_text(f"{READ} read\n{WRITE} write\n")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "lineage",
+            "--db",
+            str(db),
+            "serve",
+            "--port",
+            "0",
+            "--tokens-file",
+            str(tokens),
+            "--ui",
+            "--ui-port",
+            "0",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    log: list[str] = []
+    url = None
+    deadline = time.monotonic() + 60
+    while url is None and time.monotonic() < deadline and process.poll() is None:
+        line = process.stderr.readline()
+        log.append(line)
+        found = re.search(r"(http://127\.0\.0\.1:\d+)/runs", line)
+        url = found.group(1) if found else None
+    try:
+        assert url is not None, "".join(log)
+        first, second = small_run()
+        with pytest.raises(Exception, match="403"):  # requests' HTTPError: a read token
+            client_for(url, api_key=READ).emit(as_client_event(first))
+        writer = client_for(url, api_key=WRITE)
+        writer.emit(as_client_event(first))
+        writer.emit(as_client_event(second))
+        request = urllib.request.Request(
+            url + "/api/v1/lineage", data=b"{}", headers={"Content-Type": "application/json"}
+        )
+        with pytest.raises(urllib.error.HTTPError) as anonymous:
+            urllib.request.urlopen(request, timeout=10)
+        assert anonymous.value.code == 401
+        anonymous.value.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stderr.close()
+    assert WRITE not in "".join(log)
+    with lineage.MetadataStore(str(db)) as store:
+        [run] = store.get_executions()
+        assert run.last_known_state == Execution.COMPLETE
+
+
+def test_node_pages_show_the_facets_readably(app_client: Any) -> None:
+    from tests.openlineage.corpus import FAILED_TASK_RUN_ID, SPARK_OUTPUT, corpus_dicts
+
+    client, store = app_client()
+    assert client.post("/api/v1/lineage/batch", json=corpus_dicts()).status_code == 201
+    [features] = store.get_artifacts_by_uri(ol.dataset_uri(*SPARK_OUTPUT))
+    data = client.get(f"/api/v1/nodes/artifact:{features.id}").json()
+    rows = {row["facet"]: row["value"] for row in data["openlineage"]}
+    assert "←" in rows["dataset columnLineage"]  # out ← input.column (DIRECT/...)
+    assert rows["dataset schema"]
+    page = client.get(f"/nodes/artifact:{features.id}").text
+    assert "<h2>OpenLineage</h2>" in page
+    assert "ol.dataset_facet.columnLineage" not in page  # shown readably, not as raw values
+    [failed] = store.get_executions_by_external_ids([f"openlineage:run:{FAILED_TASK_RUN_ID}"])
+    run_rows = client.get(f"/api/v1/nodes/execution:{failed.id}").json()["openlineage"]
+    error = next(r["value"] for r in run_rows if r["facet"] == "run errorMessage")
+    assert "(at " in error  # the message with the last line of its stack trace
