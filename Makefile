@@ -151,6 +151,7 @@ bench: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz ui-assets chromium
 	$(MLMD_BIN)/python bench/server_bench.py --quick
 	$(BIN)/python bench/layout_bench.py
 	$(BIN)/python bench/ui_bench.py --sqlite 20000 --mysql 0 --reps 5
+	$(BIN)/python bench/openlineage_bench.py --quick
 
 clean:
 	rm -rf $(VENV) $(MLMD_VENV) $(UI_FRONTEND)/node_modules $(UI_VENDOR) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out

@@ -10,8 +10,10 @@ the previous run's file) and one output with a schema facet, a jobType facet on 
 * "file": what ``lineage import openlineage FILE`` does, in process: read the JSON Lines, check
   every event against the OpenLineage schema, then record them ``--batch-size`` at a time.
 * "HTTP": a ``lineage ui --write`` process on a loopback port; batch 1 is the real
-  openlineage-python client (HTTP transport, one POST per event, as Airflow sends them), batch
-  100 is ``POST /api/v1/lineage/batch`` with 100 events per request over one keep-alive session.
+  openlineage-python client (HTTP transport, one POST per event, as Airflow sends them), from one
+  client and from 8 at once (each sending whole runs in order; the server writes what arrives
+  together in one transaction); batch 100 is ``POST /api/v1/lineage/batch`` with 100 events per
+  request over one keep-alive session.
 
 Each measurement starts from an empty store. Targets (issue 14): at least 1,000 events/s from a
 file and 300/s over HTTP on SQLite.
@@ -26,6 +28,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -142,8 +145,9 @@ def _start_ui(url: str) -> tuple[subprocess.Popen[str], str]:
     raise RuntimeError("lineage ui did not start")
 
 
-def over_http(url: str, events: list[dict[str, Any]], batch: int) -> float:
-    """Seconds to post ``events`` to a ``lineage ui --write`` process on ``url``'s store."""
+def over_http(url: str, events: list[dict[str, Any]], batch: int, clients: int = 1) -> float:
+    """Seconds to post ``events`` to a ``lineage ui --write`` process on ``url``'s store, from
+    ``clients`` clients at once (batch 1 only)."""
     import requests
     from openlineage.client import OpenLineageClient
     from openlineage.client.transport.http import HttpConfig, HttpTransport
@@ -152,14 +156,37 @@ def over_http(url: str, events: list[dict[str, Any]], batch: int) -> float:
     process, base = _start_ui(url)
     try:
         if batch == 1:
-            client = OpenLineageClient(transport=HttpTransport(HttpConfig(url=base, timeout=30)))
             from tests.openlineage.test_endpoint import as_client_event
 
-            prepared = [as_client_event(e) for e in events]
+            # Each client sends whole runs, in order (START then COMPLETE), as a worker would.
+            shares: list[list[Any]] = [[] for _ in range(clients)]
+            for i in range(0, len(events), 2):
+                shares[(i // 2) % clients] += [as_client_event(e) for e in events[i : i + 2]]
+            emitters = [
+                OpenLineageClient(transport=HttpTransport(HttpConfig(url=base, timeout=60)))
+                for _ in range(clients)
+            ]
+            errors: list[BaseException] = []
+
+            def send(client: Any, items: list[Any]) -> None:
+                try:
+                    for item in items:
+                        client.emit(item)
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+
+            threads = [
+                threading.Thread(target=send, args=(c, share))
+                for c, share in zip(emitters, shares, strict=True)
+            ]
             start = time.perf_counter()
-            for item in prepared:
-                client.emit(item)
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=600)
             elapsed = time.perf_counter() - start
+            if errors:
+                raise errors[0]
         else:
             session = requests.Session()
             bodies = [
@@ -202,19 +229,25 @@ def main() -> None:
     events = make_events(n // 2)
     rows = []
     for dialect in dialects:
-        for path, fn in (("file", from_file), ("HTTP", over_http)):
-            for batch in (1, 100):
-                target = fresh_target(dialect, f"ol-{path.lower()}-{batch}", args.mysql_url)
-                _say(f"{dialect} {path} batch {batch}: {len(events)} events")
-                seconds = fn(target.url, events, batch)
-                rows.append((dialect, path, batch, len(events), seconds))
+        for path, fn, batch in (
+            ("file", from_file, 1),
+            ("file", from_file, 100),
+            ("HTTP", over_http, 1),
+            ("HTTP", over_http, 100),
+            ("HTTP, 8 clients", lambda u, e, b: over_http(u, e, b, clients=8), 1),
+        ):
+            name = re.sub(r"\W+", "-", path.lower())
+            target = fresh_target(dialect, f"ol-{name}-{batch}", args.mysql_url)
+            _say(f"{dialect} {path} batch {batch}: {len(events)} events")
+            seconds = fn(target.url, events, batch)
+            rows.append((dialect, path, batch, len(events), seconds))
     lines = [
         "| database | path | batch | events | seconds | events/s | target | met |",
         "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for dialect, path, batch, count, seconds in rows:
         rate = count / seconds
-        target = TARGETS.get((dialect, path))
+        target = TARGETS.get((dialect, path.split(",")[0]))
         best = max(c / s for d, p, _, c, s in rows if (d, p) == (dialect, path))
         met = "" if target is None else ("yes" if rate >= target else "no")
         if target is not None and rate < target and best >= target:
@@ -232,10 +265,20 @@ def main() -> None:
             "`bench/openlineage_bench.py`: OpenLineage run events recorded per second, from a "
             "JSON Lines file (`lineage import openlineage`: schema check, then one transaction "
             "per batch) and over HTTP (a `lineage ui --write` process; batch 1 is the real "
-            "openlineage-python client, one POST per event; batch 100 posts to "
-            "`/api/v1/lineage/batch`). Airflow-shaped task runs: START and COMPLETE, two inputs, "
-            "one output with a schema facet. Targets: 1,000 events/s from a file, 300/s over "
-            f"HTTP, on SQLite.\n\n{machine()}; {git_state()}.\n\n{table}\n"
+            "openlineage-python client, one POST per event, from one client or eight at once; "
+            "batch 100 posts to `/api/v1/lineage/batch`). Airflow-shaped task runs: START and "
+            "COMPLETE, two inputs, one output with a schema facet. Targets: 1,000 events/s from "
+            f"a file, 300/s over HTTP, on SQLite.\n\n{machine()}; {git_state()}.\n\n{table}\n\n"
+            "Batch 1 is a transaction per event: on SQLite its commit is an fsync (WAL, "
+            "`synchronous=FULL`, D4), about 0.6 ms of the 1.6-1.8 ms one event takes to record; "
+            "over HTTP the client and the HTTP stack add about 1.2 ms (uvicorn with httptools "
+            "and uvloop; 0.7 ms more without). So one client sending one event per POST and "
+            "waiting for each answer gets 250-300 events/s, around the 300/s target and under it "
+            "on the larger runs; what a real deployment sends (many workers at once, or the "
+            "client's async transport) is written in groups by the endpoint's writer (D35), as "
+            "the 8-client row shows, and batches of 100 are far above both targets. On MariaDB "
+            "each statement is a round trip, so a batch's few calls per kind of row matter "
+            "most: batch 100 runs about 7 times faster than batch 1.\n"
         )
         replace_section(SECTION, text)
 

@@ -164,11 +164,13 @@ def _fit(name: str) -> str:
     return name[: _MAX_NAME - 13] + "~" + hashlib.sha256(name.encode()).hexdigest()[:12]
 
 
-def _order(event: dict[str, Any]) -> tuple[float, int, str]:
+def _order(event: dict[str, Any], text: str | None = None) -> tuple[float, int, str]:
+    """Events in time order; at the same time START before RUNNING before the end; then by
+    their text, so any arrival order sorts the same."""
     return (
         parse_time(str(event.get("eventTime", "1970-01-01T00:00:00Z"))),
         _RANKS.get(str(event.get("eventType", "OTHER")), 1),
-        _canonical(event),
+        _canonical(event) if text is None else text,
     )
 
 
@@ -231,8 +233,11 @@ class _RunView:
     datasets: list[_DatasetUse]
 
 
-def _view(run_id: str, events: list[dict[str, Any]]) -> _RunView:
-    events = sorted(events, key=_order)
+def _view(
+    run_id: str, events: list[dict[str, Any]], texts: dict[int, str] | None = None
+) -> _RunView:
+    known = texts or {}
+    events = sorted(events, key=lambda e: _order(e, known.get(id(e))))
     run_facets: dict[str, Any] = {}
     job_facets: dict[str, Any] = {}
     state: int | None = None
@@ -387,19 +392,21 @@ class _Batch:
         for run_id, received in self.runs.items():
             found = existing.get(run_ext_id(run_id))
             stored = received_events(found) if found is not None else []
-            known = {_canonical(e) for e in stored}
+            texts = {id(e): _canonical(e) for e in stored}
+            known = set(texts.values())
             fresh = []
             for event in received:
                 text = _canonical(event)
                 if text not in known:
                     known.add(text)
+                    texts[id(event)] = text
                     fresh.append(event)
                     self.fresh.add(id(event))
             if found is not None and not fresh:
                 self.execution_ids.append(int(found.id))
                 self.by_run[run_id] = int(found.id)
                 continue
-            views.append((_view(run_id, stored + fresh), found, found is None))
+            views.append((_view(run_id, stored + fresh, texts), found, found is None))
         if not views:
             return
         ext: list[str] = []
