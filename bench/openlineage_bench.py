@@ -275,11 +275,12 @@ def main() -> None:
             "over HTTP the client and the HTTP stack add about 1.2 ms (uvicorn with httptools "
             "and uvloop; 0.7 ms more without). So one client sending one event per POST and "
             "waiting for each answer gets 250-320 events/s on this machine from run to run, "
-            f"around the 300/s target ({single:,.0f} in the run above); what a real deployment "
+            f"around the 300/s target ({single:,.0f} in the run above). What a real deployment "
             "sends (many workers at once, or the client's async transport) is written in "
-            "groups by the endpoint's writer (D35), as the 8-client row shows, and batches of 100 are far above both targets. On MariaDB "
-            "each statement is a round trip, so a batch's few calls per kind of row matter "
-            "most: batch 100 runs about 7 times faster than batch 1.\n"
+            "groups by the endpoint's writer (D35), as the 8-client row shows, and batches of "
+            "100 are far above both targets. On MariaDB each statement is a round trip, so a "
+            "batch's few calls per kind of row matter most: batch 100 runs about 7 times faster "
+            "than batch 1.\n"
         )
         replace_section(SECTION, text)
 
