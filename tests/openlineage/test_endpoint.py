@@ -420,3 +420,18 @@ def test_node_pages_show_the_facets_readably(app_client: Any) -> None:
     run_rows = client.get(f"/api/v1/nodes/execution:{failed.id}").json()["openlineage"]
     error = next(r["value"] for r in run_rows if r["facet"] == "run errorMessage")
     assert "(at " in error  # the message with the last line of its stack trace
+
+
+def test_a_malformed_batch_writes_nothing_on_every_backend(store: Any) -> None:
+    from starlette.testclient import TestClient
+
+    good, bad = small_run()
+    bad["outputs"][0]["facets"]["schema"]["fields"] = [{"type": "INT"}]  # a field without name
+    with TestClient(create_app(store, write=True)) as client:
+        answer = client.post("/api/v1/lineage/batch", json=[good, bad])
+        assert answer.status_code == 400
+        assert answer.json()["field"] == "[1].outputs[0].facets.schema.fields[0].name"
+        assert store.get_executions() == []
+        assert store.get_artifact_types() == []  # not even a type
+        again = client.post("/api/v1/lineage/batch", json=[good, good])
+        assert (again.status_code, again.json()["new"], again.json()["duplicates"]) == (201, 1, 1)
