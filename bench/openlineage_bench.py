@@ -44,6 +44,7 @@ from workload import DEFAULT_MYSQL_URL  # noqa: E402
 
 import lineage  # noqa: E402
 import lineage.openlineage as ol  # noqa: E402
+from tests import servers  # noqa: E402
 
 SECTION = "## OpenLineage ingestion"
 TARGETS = {("sqlite", "file"): 1000.0, ("sqlite", "HTTP"): 300.0}
@@ -119,30 +120,7 @@ def from_file(url: str, events: list[dict[str, Any]], batch: int) -> float:
 
 
 def _start_ui(url: str) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lineage",
-            "--db",
-            url,
-            "ui",
-            "--write",
-            "--no-browser",
-            "--port",
-            "0",
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        found = re.search(r"(http://127\.0\.0\.1:\d+)", process.stderr.readline())
-        if found:
-            return process, found.group(1)
-    process.kill()
-    raise RuntimeError("lineage ui did not start")
+    return servers.start("--db", url, "ui", "--write", "--no-browser", "--port", "0")
 
 
 def over_http(url: str, events: list[dict[str, Any]], batch: int, clients: int = 1) -> float:
@@ -203,10 +181,7 @@ def over_http(url: str, events: list[dict[str, Any]], batch: int, clients: int =
                 answer.raise_for_status()
             elapsed = time.perf_counter() - start
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        assert process.stderr is not None
-        process.stderr.close()
+        servers.stop(process)
     store = lineage.MetadataStore(url)
     try:
         assert len(store.get_executions()) == len(events) // 2

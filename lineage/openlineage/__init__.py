@@ -60,12 +60,14 @@ def validate_event(event: Any) -> str:
     Raises:
         EventValidationError: The event does not follow the schema; ``field`` names where.
     """
-    return _validator().validate_event(event)
+    kind: str = _validator().validate_event(event)
+    return kind
 
 
 def validate_batch(events: Any) -> list[str]:
     """Check a batch (a JSON array) of events; a bad item's ``field`` starts ``[<index>]``."""
-    return _validator().validate_batch(events)
+    kinds: list[str] = _validator().validate_batch(events)
+    return kinds
 
 
 def _validator() -> Any:

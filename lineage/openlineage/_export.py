@@ -25,6 +25,7 @@ from lineage import conventions as cv
 from lineage.errors import NotFoundError
 from lineage.openlineage._values import facet_value, received_events
 from lineage.proto import Event, Execution
+from lineage.track.runs import plain
 
 __all__ = ["CUSTOM_FACETS", "PRODUCER", "SCHEMA_BASE", "events"]
 
@@ -90,14 +91,8 @@ def _uuid(*parts: Any) -> str:
 
 
 def _number(value: Any) -> Any:
-    which = value.WhichOneof("value")
-    if which is None:
-        return None
-    if which == "struct_value":
-        return json_format.MessageToDict(value.struct_value)
-    if which == "proto_value":
-        return json_format.MessageToDict(value.proto_value)
-    return getattr(value, which)
+    """A property value as JSON data (a packed Struct as its dict)."""
+    return plain(value)
 
 
 def _node_dict(message: Any) -> dict[str, Any]:
@@ -376,10 +371,6 @@ class _Exporter:
                 )
                 if name in artifact.custom_properties
             }
-            packages = env.get("packages")
-            if isinstance(packages, dict):
-                packages = {k: v for k, v in packages.items() if k != "@type"}
-                env["packages"] = packages.get("value", packages)
             facets["lineage_environment"] = _facet("lineage_environment", **env)
             break
         return facets

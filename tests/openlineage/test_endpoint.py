@@ -6,11 +6,9 @@ from __future__ import annotations
 import gzip
 import json
 import random
-import re
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -24,6 +22,7 @@ import lineage.openlineage as ol
 from lineage.proto import Execution
 from lineage.service import load_tokens
 from lineage.web import create_app
+from tests import servers
 from tests.openlineage.helpers import dataset, event, facet, run_id, snapshot
 
 WRITE = "write-token-0123456789"
@@ -31,45 +30,18 @@ READ = "read-token-0123456789"
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Any]:
+def serve() -> Iterator[Any]:
     """Start ``lineage ui`` (a real process on a loopback port) on a store; yield its URL."""
-    processes: list[subprocess.Popen[str]] = []
+    processes: list[Any] = []
 
     def start(db: str, *extra: str) -> str:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "lineage",
-                "--db",
-                db,
-                "ui",
-                "--no-browser",
-                "--port",
-                "0",
-                *extra,
-            ],
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process, url = servers.start("--db", db, "ui", "--no-browser", "--port", "0", *extra)
         processes.append(process)
-        assert process.stderr is not None
-        log: list[str] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            line = process.stderr.readline()
-            log.append(line)
-            found = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-            if found:
-                return found.group(1)
-        raise AssertionError("lineage ui did not start: " + "".join(log))
+        return url
 
     yield start
     for process in processes:
-        process.terminate()
-        process.wait(timeout=30)
-        assert process.stderr is not None
-        process.stderr.close()
+        servers.stop(process)
 
 
 def client_for(url: str, api_key: str | None = None, gzip_body: bool = False) -> Any:
@@ -350,36 +322,20 @@ def test_serve_ui_takes_events_from_a_client_with_a_write_token(tmp_path: Path) 
     lineage.MetadataStore(str(db)).close()
     tokens = tmp_path / "tokens"
     tokens.write_text(f"{READ} read\n{WRITE} write\n")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lineage",
-            "--db",
-            str(db),
-            "serve",
-            "--port",
-            "0",
-            "--tokens-file",
-            str(tokens),
-            "--ui",
-            "--ui-port",
-            "0",
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
+    process, url = servers.start(
+        "--db",
+        str(db),
+        "serve",
+        "--port",
+        "0",
+        "--tokens-file",
+        str(tokens),
+        "--ui",
+        "--ui-port",
+        "0",
+        pattern=r"(http://127\.0\.0\.1:\d+)/runs",
     )
-    assert process.stderr is not None
-    log: list[str] = []
-    url = None
-    deadline = time.monotonic() + 60
-    while url is None and time.monotonic() < deadline and process.poll() is None:
-        line = process.stderr.readline()
-        log.append(line)
-        found = re.search(r"(http://127\.0\.0\.1:\d+)/runs", line)
-        url = found.group(1) if found else None
     try:
-        assert url is not None, "".join(log)
         first, second = small_run()
         with pytest.raises(Exception, match="403"):  # requests' HTTPError: a read token
             client_for(url, api_key=READ).emit(as_client_event(first))
@@ -394,10 +350,8 @@ def test_serve_ui_takes_events_from_a_client_with_a_write_token(tmp_path: Path) 
         assert anonymous.value.code == 401
         anonymous.value.close()
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        process.stderr.close()
-    assert WRITE not in "".join(log)
+        servers.stop(process)
+    assert WRITE not in "".join(process.log)  # type: ignore[attr-defined]
     with lineage.MetadataStore(str(db)) as store:
         [run] = store.get_executions()
         assert run.last_known_state == Execution.COMPLETE

@@ -4,8 +4,6 @@ and a lossless round trip into a fresh store."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import lineage.openlineage as ol
 from lineage.cli import cli
 from lineage.demo import record_demo_pipeline, record_demo_sweep
 from lineage.openlineage._export import CUSTOM_FACETS, SCHEMA_BASE
+from tests import servers
 from tests.compat._graph import build_pipeline
 from tests.openlineage.helpers import snapshot
 
@@ -202,45 +201,21 @@ def test_a_bad_line_names_its_line_and_field_and_nothing_is_written(tmp_path: Pa
 
 def test_export_posts_to_an_openlineage_endpoint(tmp_path: Path) -> None:
     import re
-    import time
 
     source, target = tmp_path / "demo.db", tmp_path / "target.db"
     demo_store(str(source), tmp_path).close()
     lineage.MetadataStore(str(target)).close()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lineage",
-            "--db",
-            str(target),
-            "ui",
-            "--write",
-            "--no-browser",
-            "--port",
-            "0",
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
+    process, url = servers.start(
+        "--db", str(target), "ui", "--write", "--no-browser", "--port", "0"
     )
     try:
-        assert process.stderr is not None
-        url = None
-        deadline = time.monotonic() + 60
-        while url is None and time.monotonic() < deadline:
-            found = re.search(r"(http://127\.0\.0\.1:\d+)", process.stderr.readline())
-            url = found.group(1) if found else None
-        assert url
         posted = CliRunner().invoke(
             cli, ["--db", str(source), "export", "openlineage", "--all", "--url", url]
         )
         assert posted.exit_code == 0, posted.output
         assert re.search(rf"posted \d+ events to {url}", posted.output)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        assert process.stderr is not None
-        process.stderr.close()
+        servers.stop(process)
     with lineage.MetadataStore(str(source)) as a, lineage.MetadataStore(str(target)) as b:
         assert snapshot(a) == snapshot(b)
 

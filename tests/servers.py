@@ -1,0 +1,43 @@
+"""Start a ``lineage`` server process on a loopback port and find its URL in what it prints."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+import time
+
+URL = r"(http://127\.0\.0\.1:\d+)"
+
+
+def start(*args: str, pattern: str = URL, timeout: float = 60) -> tuple[subprocess.Popen[str], str]:
+    """Run ``python -m lineage ARGS`` and wait for the first stderr line matching ``pattern``.
+
+    Returns the process (its stderr drained on a thread from then on, so it never blocks on a
+    full pipe; ``process.log`` holds the lines) and the URL the pattern's group found.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lineage", *args], stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    log: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        line = process.stderr.readline()
+        log.append(line)
+        found = re.search(pattern, line)
+        if found:
+            threading.Thread(target=log.extend, args=(process.stderr,), daemon=True).start()
+            process.log = log  # type: ignore[attr-defined]
+            return process, found.group(1)
+    process.kill()
+    raise AssertionError("the server did not start: " + "".join(log))
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a process :func:`start` started."""
+    process.terminate()
+    process.wait(timeout=30)
+    if process.stderr is not None:
+        process.stderr.close()
