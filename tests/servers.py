@@ -28,8 +28,10 @@ def start(*args: str, pattern: str = URL, timeout: float = 60) -> tuple[subproce
         log.append(line)
         found = re.search(pattern, line)
         if found:
-            threading.Thread(target=log.extend, args=(process.stderr,), daemon=True).start()
+            reader = threading.Thread(target=log.extend, args=(process.stderr,), daemon=True)
+            reader.start()
             process.log = log  # type: ignore[attr-defined]
+            process.reader = reader  # type: ignore[attr-defined]
             return process, found.group(1)
     process.kill()
     raise AssertionError("the server did not start: " + "".join(log))
@@ -39,5 +41,8 @@ def stop(process: subprocess.Popen[str]) -> None:
     """Stop a process :func:`start` started."""
     process.terminate()
     process.wait(timeout=30)
+    reader = getattr(process, "reader", None)
+    if reader is not None:
+        reader.join(timeout=10)  # the server has exited: its stderr reaches its end
     if process.stderr is not None:
         process.stderr.close()

@@ -22,8 +22,7 @@ from urllib.parse import urlsplit
 from google.protobuf import json_format
 
 from lineage import conventions as cv
-from lineage.errors import NotFoundError
-from lineage.openlineage._values import facet_value, received_events
+from lineage.openlineage._values import all_found, facet_value, received_events
 from lineage.proto import Event, Execution
 from lineage.track.runs import plain
 
@@ -152,7 +151,7 @@ class _Exporter:
             if context.id in self.parents:
                 continue
             self.contexts[context.id] = context
-            found = _maybe(self.store.get_parent_contexts_by_context, context.id)
+            found = all_found(self.store.get_parent_contexts_by_context, context.id)
             self.parents[context.id] = sorted(p.id for p in found)
             todo.extend(found)
 
@@ -172,17 +171,17 @@ class _Exporter:
             return received_events(execution)
         store = self.store
         exec_type = self._type("execution", execution.type_id)
-        contexts = _maybe(store.get_contexts_by_execution, execution.id)
+        contexts = all_found(store.get_contexts_by_execution, execution.id)
         self._context_chain(contexts)
         events = sorted(
-            _maybe(store.get_events_by_execution_ids, [execution.id]),
+            all_found(store.get_events_by_execution_ids, [execution.id]),
             key=lambda e: (e.milliseconds_since_epoch, e.artifact_id, e.type),
         )
         ids = list(dict.fromkeys(e.artifact_id for e in events))
         artifacts = {a.id: a for a in store.get_artifacts_by_id(ids)} if ids else {}
         attributed: dict[int, list[int]] = {}
         for artifact_id in ids:
-            found = _maybe(store.get_contexts_by_artifact, artifact_id)
+            found = all_found(store.get_contexts_by_artifact, artifact_id)
             self._context_chain(found)
             attributed[artifact_id] = sorted(c.id for c in found)
 
@@ -426,14 +425,6 @@ class _Exporter:
         return {"namespace": namespace, "name": name, "facets": facets}
 
 
-def _maybe(getter: Any, *args: Any) -> list[Any]:
-    """What ``getter`` finds; [] where MLMD answers NotFound for "none"."""
-    try:
-        return list(getter(*args))
-    except NotFoundError:
-        return []
-
-
 def _job_type(exec_type: Any) -> str:
     names = {1: "TRAIN", 2: "TRANSFORM", 3: "PROCESS", 4: "EVALUATE", 5: "DEPLOY"}
     return names.get(int(exec_type.base_type), "JOB") if exec_type.HasField("base_type") else "JOB"
@@ -478,7 +469,7 @@ def events(
     if nodes is None:  # DatasetEvents and JobEvents received, as they came
         static = []
         for type_name in (cv.OL_DATASET_TYPE, cv.OL_JOB_TYPE):
-            for context in _maybe(store.get_contexts_by_type, type_name):
+            for context in all_found(store.get_contexts_by_type, type_name):
                 static += received_events(context)
         yield from sorted(static, key=lambda e: (str(e.get("eventTime")), json.dumps(e)))
     for execution in executions:

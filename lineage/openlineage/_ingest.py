@@ -23,9 +23,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from lineage import conventions as cv
-from lineage.errors import AbortedError, AlreadyExistsError, NotFoundError, UnimplementedError
+from lineage.errors import AbortedError, AlreadyExistsError, UnimplementedError
 from lineage.openlineage._native import NativeImport, is_native
-from lineage.openlineage._values import received_events, set_events, set_facet
+from lineage.openlineage._values import all_found, received_events, set_events, set_facet
 from lineage.proto import (
     Artifact,
     ArtifactType,
@@ -359,7 +359,6 @@ class _Batch:
         self.static = static
         #: ``id()`` of the events that were not in the store yet.
         self.fresh: set[int] = set()
-        self.execution_ids: list[int] = []
         self.by_run: dict[str, int] = {}
         self.contexts: dict[str, Any] = {}
         self.versions: dict[str, Any] = {}
@@ -371,20 +370,20 @@ class _Batch:
     def _load_contexts(self, ext_ids: Iterable[str]) -> None:
         wanted = [e for e in dict.fromkeys(ext_ids) if e not in self.contexts]
         if wanted:
-            for context in _by_ext(self.store.get_contexts_by_external_ids, wanted):
+            for context in all_found(self.store.get_contexts_by_external_ids, wanted):
                 self.contexts[context.external_id] = context
 
     def _load_versions(self, ext_ids: Iterable[str]) -> None:
         wanted = [e for e in dict.fromkeys(ext_ids) if e and e not in self.versions]
         if wanted:
-            for artifact in _by_ext(self.store.get_artifacts_by_external_ids, wanted):
+            for artifact in all_found(self.store.get_artifacts_by_external_ids, wanted):
                 self.versions[artifact.external_id] = artifact
 
     def run(self) -> None:
         self._static()
         existing = {
             e.external_id: e
-            for e in _by_ext(
+            for e in all_found(
                 self.store.get_executions_by_external_ids, [run_ext_id(r) for r in self.runs]
             )
         }
@@ -403,7 +402,6 @@ class _Batch:
                     fresh.append(event)
                     self.fresh.add(id(event))
             if found is not None and not fresh:
-                self.execution_ids.append(int(found.id))
                 self.by_run[run_id] = int(found.id)
                 continue
             views.append((_view(run_id, stored + fresh, texts), found, found is None))
@@ -565,7 +563,7 @@ class _Batch:
         old_events: dict[int, list[Any]] = {}
         bound_by_run: dict[int, dict[tuple[str, str], Any]] = {}
         if found_ids:
-            for event in _by_ext(store.get_events_by_execution_ids, found_ids):
+            for event in all_found(store.get_events_by_execution_ids, found_ids):
                 old_events.setdefault(int(event.execution_id), []).append(event)
             inputs = {
                 e.artifact_id: e.execution_id
@@ -665,7 +663,6 @@ class _Batch:
             plans, execution_ids, strict=True
         ):
             execution.id = execution_id
-            self.execution_ids.append(int(execution_id))
             self.by_run[execution.name] = int(execution_id)
             have = {(e.artifact_id, e.type) for e in old_events.get(int(execution_id), ())}
             associations += [
@@ -752,14 +749,6 @@ def _unique(links: list[Any]) -> list[Any]:
     for link in links:
         seen.setdefault(link.SerializeToString(deterministic=True), link)
     return list(seen.values())
-
-
-def _by_ext(getter: Callable[[Any], list[Any]], ext_ids: Any) -> list[Any]:
-    """The nodes with these external ids (MLMD answers NotFound when there is none)."""
-    try:
-        return getter(ext_ids)
-    except NotFoundError:
-        return []
 
 
 def _short_version(use: _DatasetUse) -> str:

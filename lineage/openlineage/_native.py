@@ -15,7 +15,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from lineage.errors import NotFoundError
+from lineage.openlineage._values import all_found
 from lineage.proto import (
     Artifact,
     ArtifactType,
@@ -43,13 +43,6 @@ def is_native(event: dict[str, Any]) -> bool:
     """Whether ``event`` was exported by lineage from an MLMD execution."""
     facets = (event.get("run") or {}).get("facets") or {}
     return isinstance(facets.get("lineage_mlmd"), dict)
-
-
-def _maybe(getter: Any, *args: Any) -> list[Any]:
-    try:
-        return list(getter(*args))
-    except NotFoundError:
-        return []
 
 
 class NativeImport:
@@ -99,10 +92,9 @@ class NativeImport:
             getter = getattr(store, f"get_{kind}_by_type_and_name")
             found = getter(type_data["name"], message.name, type_data.get("version") or None)
         elif message.external_id:
-            try:
-                matches = getattr(store, f"get_{kind}s_by_external_ids")([message.external_id])
-            except NotFoundError:
-                matches = []
+            matches = all_found(
+                getattr(store, f"get_{kind}s_by_external_ids"), [message.external_id]
+            )
             found = matches[0] if matches else None
         created = found is None
         if found is not None:
@@ -123,7 +115,7 @@ class NativeImport:
         parents = []
         for record in facet.get("contexts") or ():
             child = contexts[str(record["context"].get("id", ""))]
-            have = {p.id for p in _maybe(store.get_parent_contexts_by_context, child)}
+            have = {p.id for p in all_found(store.get_parent_contexts_by_context, child)}
             for parent in record.get("parents") or ():
                 parent_id = contexts.get(str(parent))
                 if parent_id is not None and parent_id not in have:
@@ -142,7 +134,7 @@ class NativeImport:
         if not created:
             have_events = {
                 (e.artifact_id, e.type)
-                for e in _maybe(store.get_events_by_execution_ids, [execution_id])
+                for e in all_found(store.get_events_by_execution_ids, [execution_id])
             }
         new_events, attributions = [], []
         for item in [*(event.get("inputs") or ()), *(event.get("outputs") or ())]:

@@ -10,6 +10,7 @@ ml-metadata's PostgreSQL schema indexes those columns in full, and a btree entry
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import json_format
@@ -17,9 +18,10 @@ from google.protobuf.struct_pb2 import Struct
 from google.protobuf.wrappers_pb2 import StringValue
 
 from lineage import conventions as cv
+from lineage.errors import NotFoundError
 from lineage.proto.values import struct_from_any
 
-__all__ = ["facet_value", "received_events", "set_events", "set_facet"]
+__all__ = ["all_found", "facet_value", "received_events", "set_events", "set_facet"]
 
 
 def set_facet(node: Any, key: str, data: Any) -> None:
@@ -69,3 +71,11 @@ def received_events(node: Any) -> list[dict[str, Any]]:
         data: list[dict[str, Any]] = json.loads(text.value)
         return data
     return list(json.loads(value.string_value))
+
+
+def all_found(getter: Callable[..., Any], *args: Any) -> list[Any]:
+    """What a store getter finds, as a list: [] where MLMD answers NotFound for "none"."""
+    try:
+        return list(getter(*args))
+    except NotFoundError:
+        return []

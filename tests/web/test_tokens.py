@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,6 +11,7 @@ import pytest
 
 from lineage.service import load_tokens
 from lineage.web import create_app
+from tests import servers
 
 READ = "read-token-0123456789"
 WRITE = "write-token-0123456789"
@@ -93,36 +90,20 @@ def test_serve_ui_serves_the_web_app_beside_grpc_with_the_same_tokens(tmp_path: 
         record_demo_pipeline(store)
     tokens = tmp_path / "tokens"
     tokens.write_text(f"{READ} read\n")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lineage",
-            "--db",
-            str(db),
-            "serve",
-            "--port",
-            "0",
-            "--tokens-file",
-            str(tokens),
-            "--ui",
-            "--ui-port",
-            "0",
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
+    process, url = servers.start(
+        "--db",
+        str(db),
+        "serve",
+        "--port",
+        "0",
+        "--tokens-file",
+        str(tokens),
+        "--ui",
+        "--ui-port",
+        "0",
+        pattern=r"(http://127\.0\.0\.1:\d+)/runs",
     )
-    assert process.stderr is not None
-    url = None
-    log: list[str] = []
-    deadline = time.monotonic() + 60
-    while url is None and time.monotonic() < deadline and process.poll() is None:
-        line = process.stderr.readline()
-        log.append(line)
-        found = re.search(r"(http://127\.0\.0\.1:\d+)/runs", line)
-        url = found.group(1) if found else None
     try:
-        assert url is not None, "".join(log)
         with pytest.raises(urllib.error.HTTPError) as denied:
             urllib.request.urlopen(url + "/api/v1/nodes?q=churn-model", timeout=10)
         assert denied.value.code == 401
@@ -133,8 +114,6 @@ def test_serve_ui_serves_the_web_app_beside_grpc_with_the_same_tokens(tmp_path: 
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read().decode()
         assert '"name":"churn-model"' in body
-        assert READ not in "".join(log), "the token is never logged"
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        process.stderr.close()
+        servers.stop(process)
+    assert READ not in "".join(process.log), "the token is never logged"  # type: ignore[attr-defined]
