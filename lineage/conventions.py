@@ -15,7 +15,8 @@ Executions (one per run or pipeline step) carry custom properties:
   strings and booleans keep their kind, lists, ``None`` and empty mappings are JSON text;
   the whole parameter tree is also kept as a Struct in ``lineage.params``.
 * ``code.*``: the code that ran (git remote, commit, branch, dirty flag, diff hash, entry point
-  path and hash, command line, the decorated function); see the ``CODE_*`` names. A value that
+  path and hash, command line, the decorated function; for a notebook, its code cells as a
+  ``py:percent`` script in ``code.notebook_script``); see the ``CODE_*`` names. A value that
   could not be found (no git, not a repository, no script) is absent, not empty.
 * ``metric.<name>``: final metric values (the run's Metrics artifact holds them too, with series).
 * ``run.user``, ``run.host``, ``run.start_time``, ``run.end_time`` (ms since the epoch),
@@ -95,6 +96,8 @@ __all__ = [
     "CODE_ENTRY_POINT",
     "CODE_ENTRY_POINT_SHA256",
     "CODE_FUNCTION",
+    "CODE_NOTEBOOK_SCRIPT",
+    "CODE_NOTEBOOK_SCRIPT_SKIPPED",
     "CODE_PREFIX",
     "CODE_REPOSITORY",
     "CODE_REVISION",
@@ -169,6 +172,7 @@ __all__ = [
     "SUBJECT_PREFIX",
     "TAG_PREFIX",
     "VERSION",
+    "VERSION_SOURCE",
 ]
 
 # Execution custom properties.
@@ -187,6 +191,11 @@ CODE_ENTRY_POINT = "code.entry_point"
 CODE_ENTRY_POINT_SHA256 = "code.entry_point_sha256"
 CODE_COMMAND = "code.command"
 CODE_FUNCTION = "code.function"
+#: A notebook run's code cells as a script: a Struct ``{"format": "py:percent", "generator":
+#: ..., "script": ...}`` packed in ``proto_value`` (not indexed on PostgreSQL, as D32).
+CODE_NOTEBOOK_SCRIPT = "code.notebook_script"
+#: Why a notebook's script was not recorded (above ``lineage.track.source.MAX_NOTEBOOK_SCRIPT``).
+CODE_NOTEBOOK_SCRIPT_SKIPPED = "code.notebook_script_skipped"
 RUN_USER = "run.user"
 RUN_HOST = "run.host"
 RUN_START_TIME = "run.start_time"
@@ -203,6 +212,10 @@ FINGERPRINT_SKIPPED = "fingerprint_skipped"
 SIZE_BYTES = "size_bytes"
 FILE_COUNT = "file_count"
 VERSION = "version"
+#: Where a data artifact's version came from when lineage did not hash the bytes (``dvc``,
+#: ``git-lfs``, ``delta``, ``lakefs``, ``s3``, ``gcs``, ``huggingface``, ``memory``); the
+#: source's own fields sit beside it under ``<source prefix>.`` (``dvc.hash``, ``lfs.oid``, ...).
+VERSION_SOURCE = "version_source"
 SERIES_PREFIX = "series."
 CONFIG_VALUES = "values"
 ENV_PYTHON_VERSION = "python_version"

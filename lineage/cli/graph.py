@@ -185,7 +185,7 @@ def provenance(
                 i.name or "",
                 i.uri or "",
                 "" if i.version is None else str(i.version),
-                (i.fingerprint or "")[:23],
+                (f"{i.version_source} " if i.version_source else "") + (i.fingerprint or "")[:23],
                 "yes" if i.root else "",
             ]
             for i in result.inputs

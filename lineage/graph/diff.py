@@ -344,7 +344,9 @@ def _compare_inputs(
     out = []
     what = f"{role} ({ia.type})" if role != ia.type else role
     if ia.fingerprint != ib.fingerprint and (ia.fingerprint or ib.fingerprint):
-        out.append(Change("input", f"{what} fingerprint", ia.fingerprint, ib.fingerprint, step))
+        sources = sorted({s for s in (ia.version_source, ib.version_source) if s})
+        label = f"{what} fingerprint" + (f" ({', '.join(sources)})" if sources else "")
+        out.append(Change("input", label, ia.fingerprint, ib.fingerprint, step))
     if ia.version != ib.version and (ia.version is not None or ib.version is not None):
         out.append(Change("input", f"{what} version", ia.version, ib.version, step))
     if ia.uri != ib.uri:

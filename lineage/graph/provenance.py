@@ -57,6 +57,9 @@ class DataInput:
     hops: int
     produced_by: NodeKey | None
     consumed_by: tuple[NodeKey, ...]
+    #: Where the version came from when it was not lineage's own sha256 (``dvc``, ``git-lfs``,
+    #: ``delta``, ``huggingface``, ...: ``version_source``).
+    version_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -309,6 +312,7 @@ def build_provenance(walk: Lineage) -> Provenance:
                     or prop(artifact, "span")
                     or prop(artifact, "version"),
                     fingerprint=prop(artifact, cv.FINGERPRINT),
+                    version_source=prop(artifact, cv.VERSION_SOURCE),
                     size_bytes=prop(artifact, cv.SIZE_BYTES),
                     state=pb.Artifact.State.Name(artifact.state)
                     if artifact.HasField("state")
@@ -485,7 +489,8 @@ def _text(p: Provenance) -> list[str]:
         if i.version is not None:
             extra.append(f"version {i.version}")
         if i.fingerprint:
-            extra.append(str(i.fingerprint)[:19])
+            shown = str(i.fingerprint)[:19]
+            extra.append(f"{i.version_source} {shown}" if i.version_source else shown)
         root = " (root)" if i.root else ""
         label = f"{i.name or ''} {i.uri or ''}".strip()
         lines.append(f"  {i.key} {i.kind} {i.type} {label}{root} {' '.join(extra)}".rstrip())

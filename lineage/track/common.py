@@ -13,6 +13,7 @@ from lineage.errors import InvalidArgumentError
 from lineage.proto import Execution
 from lineage.track.metrics import check_name
 from lineage.track.records import Content
+from lineage.track.sources import is_data_object
 
 __all__ = [
     "MAX_NAME",
@@ -113,7 +114,7 @@ def data_specs(value: Any, default_key: str, what: str) -> list[DataSpec]:
     """``inputs=`` / ``outputs=``: a path, a list of paths, or a mapping name → path(s)."""
     if value is None:
         return []
-    if isinstance(value, (str, os.PathLike)):
+    if isinstance(value, (str, os.PathLike)) or is_data_object(value):
         value = [value]
     specs: list[DataSpec] = []
     if isinstance(value, Mapping):

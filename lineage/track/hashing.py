@@ -86,6 +86,12 @@ class Fingerprint:
         file_count: 1 for a file, the number of regular files for a directory (None for URIs).
         is_dir: True for a directory.
         skipped: Why the content was not hashed (None when it was).
+        source: Where the version came from when lineage did not hash the bytes itself
+            (``dvc``, ``git-lfs``, ``delta``, ``lakefs``, ``s3``, ``gcs``, ``huggingface``,
+            ``memory``; see :mod:`lineage.track.sources`); None for lineage's own sha256.
+        details: The source's own record of the version (property name, value) pairs, stored
+            on the artifact (``dvc.hash``, ``lfs.oid``, ``delta.version``, ...).
+        label: The artifact name to give new content (default ``<file name>@<12 hex>``).
     """
 
     uri: str
@@ -94,6 +100,9 @@ class Fingerprint:
     file_count: int | None = None
     is_dir: bool = False
     skipped: str | None = None
+    source: str | None = None
+    details: tuple[tuple[str, Any], ...] = ()
+    label: str | None = None
 
     @property
     def short(self) -> str:
@@ -388,5 +397,10 @@ def fingerprint(
 
 def display_name(fp: Fingerprint) -> str:
     """The artifact name lineage gives hashed content: ``<file name>@<12 hex digits>``."""
+    if fp.label:
+        return fp.label
     base = Path(fp.uri.rstrip("/")).name or fp.uri
-    return f"{base}@{fp.digest[7:19]}" if fp.digest else base
+    if not fp.digest:
+        return base
+    hexpart = fp.digest.split(":", 1)[-1]
+    return f"{base}@{hexpart[:12]}"

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from lineage import conventions as cv
-from lineage.errors import NotFoundError
+from lineage.errors import InvalidArgumentError, NotFoundError
 from lineage.proto import Artifact, Event, Value
 from lineage.track.environment import Environment
 from lineage.track.hashing import Fingerprint, display_name
-from lineage.track.metrics import Series
+from lineage.track.metrics import Series, pack_series, unpack_series
 
 __all__ = [
     "Content",
@@ -164,6 +164,10 @@ def data_artifact(fp: Fingerprint, type_id: int, version: int, tags: Iterable[st
     if fp.file_count is not None:
         set_value(props[cv.FILE_COUNT], fp.file_count)
     set_value(props[cv.VERSION], version)
+    if fp.source:
+        props[cv.VERSION_SOURCE].string_value = fp.source
+    for name, value in fp.details:
+        set_value(props[name], value)
     set_tags(artifact, tags)
     return artifact
 
@@ -201,11 +205,41 @@ def metrics_artifact(
     for metric, value in final.items():
         props[metric].double_value = value
     for metric, points in series.items():
-        set_value(
-            props[cv.SERIES_PREFIX + metric],
-            {"steps": [float(s) for s in points.steps], "values": list(points.values)},
-        )
+        set_series(props[cv.SERIES_PREFIX + metric], points)
     return artifact
+
+
+def set_series(target: Value, series: Series) -> None:
+    """Store a metric series packed (:func:`lineage.track.metrics.pack_series`) in a
+    ``google.protobuf.BytesValue`` in ``proto_value`` (decision D40)."""
+    from google.protobuf.wrappers_pb2 import BytesValue
+
+    target.proto_value.Pack(BytesValue(value=pack_series(series.steps, series.values)))
+
+
+def read_series(value: Value) -> Series | None:
+    """The series a ``series.<name>`` property holds: packed (D40), or the Struct of two lists
+    that earlier versions wrote; None for anything else."""
+    which = value.WhichOneof("value")
+    if which == "proto_value":
+        from google.protobuf.wrappers_pb2 import BytesValue
+
+        if not value.proto_value.Is(BytesValue.DESCRIPTOR):
+            return None
+        packed = BytesValue()
+        value.proto_value.Unpack(packed)
+        try:
+            return unpack_series(packed.value)
+        except InvalidArgumentError:
+            return None
+    if which == "struct_value":
+        fields = value.struct_value.fields
+        steps = fields["steps"].list_value.values if "steps" in fields else []
+        values = fields["values"].list_value.values if "values" in fields else []
+        return Series(
+            tuple(int(s.number_value) for s in steps), tuple(float(v.number_value) for v in values)
+        )
+    return None
 
 
 def artifact_version(stored: Iterable[Any]) -> int:

@@ -34,7 +34,7 @@ from lineage.store import ListOptions, OrderByField
 from lineage.store.naming import NodeRef, resolve_node
 from lineage.track.common import user_name
 from lineage.track.metrics import Series, check_name
-from lineage.track.records import add_note, now_ms, read_notes
+from lineage.track.records import add_note, now_ms, read_notes, read_series
 
 __all__ = [
     "ArtifactInfo",
@@ -100,6 +100,8 @@ class ArtifactInfo:
         file_count: Number of files, if known.
         version: The version for its path, if recorded.
         tags: Its tags.
+        version_source: Where the version came from (``dvc``, ``git-lfs``, ``delta``, ...)
+            when it is not lineage's own sha256.
     """
 
     id: int
@@ -113,6 +115,7 @@ class ArtifactInfo:
     file_count: int | None = None
     version: int | None = None
     tags: tuple[str, ...] = ()
+    version_source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -128,6 +131,7 @@ class ArtifactInfo:
             "file_count": self.file_count,
             "version": self.version,
             "tags": list(self.tags),
+            "version_source": self.version_source,
         }
 
 
@@ -364,6 +368,7 @@ def _artifact_info(artifact: Any, event: Any, type_name: str) -> ArtifactInfo:
         file_count=_int_prop(artifact, cv.FILE_COUNT),
         version=_int_prop(artifact, cv.VERSION),
         tags=_tags(artifact),
+        version_source=_str_prop(artifact, cv.VERSION_SOURCE),
     )
 
 
@@ -375,11 +380,10 @@ def _first_key(event: Any) -> str:
 def _series(artifact: Any) -> dict[str, Series]:
     out: dict[str, Series] = {}
     for key, value in artifact.custom_properties.items():
-        if key.startswith(cv.SERIES_PREFIX) and value.WhichOneof("value") == "struct_value":
-            data = plain(value)
-            steps = tuple(int(s) for s in data.get("steps", []))
-            values = tuple(float(v) for v in data.get("values", []))
-            out[key[len(cv.SERIES_PREFIX) :]] = Series(steps, values)
+        if key.startswith(cv.SERIES_PREFIX):
+            found = read_series(value)
+            if found is not None:
+                out[key[len(cv.SERIES_PREFIX) :]] = found
     return dict(sorted(out.items()))
 
 
