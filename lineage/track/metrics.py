@@ -2,7 +2,8 @@
 
 Each metric has a final value (the last one logged). A metric logged with a ``step``, or logged
 more than once, also has a series: steps and values kept in ``array`` buffers (8 bytes each)
-while the run lasts and written once at the end as a Struct of two lists. Series longer than
+while the run lasts and written once at the end, packed (:func:`pack_series`: 16 bytes a point,
+in ``proto_value``; decision D40). Series longer than
 :data:`lineage.conventions.MAX_SERIES_POINTS` are thinned to that many evenly spaced points,
 first and last kept; the final value is always exact.
 
@@ -19,6 +20,8 @@ Example:
 from __future__ import annotations
 
 import numbers
+import struct
+import sys
 import threading
 from array import array
 from collections.abc import Mapping
@@ -28,7 +31,19 @@ from typing import Any, Final
 from lineage.conventions import MAX_SERIES_POINTS, METRIC_PREFIX, SERIES_PREFIX
 from lineage.errors import InvalidArgumentError
 
-__all__ = ["MetricLog", "Series", "check_name", "thin"]
+__all__ = [
+    "SERIES_MAGIC",
+    "MetricLog",
+    "Series",
+    "check_name",
+    "pack_series",
+    "thin",
+    "unpack_series",
+]
+
+#: The first bytes of a packed series (:func:`pack_series`), version 1.
+SERIES_MAGIC: Final = b"LSR1"
+_HEADER = struct.Struct("<4sI")
 
 #: Longest metric name (MLMD property names are at most 255 characters).
 MAX_NAME: Final = 255 - max(len(METRIC_PREFIX), len(SERIES_PREFIX))
@@ -99,10 +114,51 @@ def thin(steps: array[int], values: array[float], limit: int = MAX_SERIES_POINTS
     return Series(tuple(steps[i] for i in picks), tuple(values[i] for i in picks))
 
 
+def pack_series(steps: Any, values: Any) -> bytes:
+    """A series as bytes: ``LSR1``, the point count (uint32), the steps (int64) then the values
+    (float64), all little-endian.
+
+    Example:
+        >>> data = pack_series([0, 1, 2], [0.9, 0.5, 0.3])
+        >>> len(data), unpack_series(data).values
+        (56, (0.9, 0.5, 0.3))
+    """
+    s = array("q", steps)
+    v = array("d", values)
+    if len(s) != len(v):
+        raise InvalidArgumentError(f"a series needs as many steps as values: {len(s)} ≠ {len(v)}")
+    if sys.byteorder == "big":  # pragma: no cover - the layout is little-endian everywhere
+        s.byteswap()
+        v.byteswap()
+    return _HEADER.pack(SERIES_MAGIC, len(s)) + s.tobytes() + v.tobytes()
+
+
+def unpack_series(data: bytes) -> Series:
+    """The :class:`Series` that :func:`pack_series` made.
+
+    Raises:
+        InvalidArgumentError: The bytes are not a packed series.
+    """
+    if len(data) < _HEADER.size:
+        raise InvalidArgumentError("not a packed metric series: too short")
+    magic, n = _HEADER.unpack_from(data)
+    if magic != SERIES_MAGIC or len(data) != _HEADER.size + 16 * n:
+        raise InvalidArgumentError("not a packed metric series (lineage series v1)")
+    s = array("q")
+    v = array("d")
+    s.frombytes(data[_HEADER.size : _HEADER.size + 8 * n])
+    v.frombytes(data[_HEADER.size + 8 * n :])
+    if sys.byteorder == "big":  # pragma: no cover
+        s.byteswap()
+        v.byteswap()
+    return Series(tuple(s), tuple(v))
+
+
 class MetricLog:
     """The metrics of one run (thread-safe)."""
 
     def __init__(self) -> None:
+        self._names: set[str] = set()
         self._final: dict[str, float] = {}
         self._steps: dict[str, array[int]] = {}
         self._values: dict[str, array[float]] = {}
@@ -115,12 +171,24 @@ class MetricLog:
             InvalidArgumentError: A bad name, a value that is not a real number, or a step that
                 is not an integer.
         """
-        check_name(name)
-        number = _check_value(name, value)
-        at = None if step is None else _check_step(name, step)
+        if name not in self._names:  # a name is checked once (the common case is a loop)
+            check_name(name)
+            self._names.add(name)
+        kind = type(value)
+        number = value if kind is float else _check_value(name, value)
+        if step is None or type(step) is int:
+            at = step
+        else:
+            at = _check_step(name, step)
         with self._lock:
+            steps = self._steps.get(name)
+            if steps is not None and at is not None:  # a series going on: the common case
+                steps.append(at)
+                self._values[name].append(number)
+                self._final[name] = number
+                return
             seen = name in self._final
-            if at is not None or seen or name in self._steps:
+            if at is not None or seen or steps is not None:
                 steps = self._steps.get(name)
                 if steps is None:
                     steps = self._steps[name] = array("q")
@@ -141,8 +209,10 @@ class MetricLog:
                 f"metrics must be a mapping of name to number, got {type(metrics).__name__}"
             )
         for name, value in metrics.items():
-            check_name(name)
-            _check_value(name, value)
+            if name not in self._names:
+                check_name(name)
+            if type(value) is not float:
+                _check_value(name, value)
         if step is not None:
             _check_step(next(iter(metrics), "metrics"), step)
         for name, value in metrics.items():

@@ -20,6 +20,8 @@ from lineage.errors import (
 )
 from lineage.proto import ArtifactType, Event, Execution, ExecutionType
 from lineage.track import Capture, capture_environment, current_run, fingerprint
+from lineage.track.metrics import Series
+from lineage.track.records import read_series
 from tests.conftest import FILE_BACKENDS
 from tests.store.helpers import snapshot
 from tests.track.helpers import props, record_runs
@@ -262,7 +264,8 @@ def test_metrics_and_series_are_kept(store: Any) -> None:
     values = props(metrics)
     assert values["loss"] == 0.4
     assert values["auc"] == 0.8
-    assert values["series.loss"] == {"steps": [0.0, 1.0, 2.0], "values": [0.9, 0.6, 0.4]}
+    packed = read_series(metrics.custom_properties["series.loss"])  # packed bytes (D40)
+    assert packed == Series((0, 1, 2), (0.9, 0.6, 0.4))
     assert "series.auc" not in values
     assert metrics.name == f"{run.name}-metrics"
     assert props(store.get_executions_by_id([run.id])[0])["metric.loss"] == 0.4
