@@ -12,7 +12,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from lineage.cli._app import AppState, cli, db_option, json_option, pass_state
+from lineage.cli._app import AppState, CliError, cli, db_option, json_option, pass_state
 from lineage.cli._output import (
     emit,
     format_time,
@@ -27,6 +27,8 @@ __all__ = ["note", "runs", "tag"]
 #: How many runs ``runs ls`` shows unless --limit says otherwise.
 DEFAULT_LIMIT = 50
 STATES = ("RUNNING", "COMPLETE", "FAILED", "CANCELED", "NEW", "CACHED", "UNKNOWN")
+#: The ``code.*`` field holding a notebook run's script (shown as a summary).
+SCRIPT_FIELD = "notebook_script"
 
 
 def _text(value: Any) -> str:
@@ -143,6 +145,26 @@ def runs_ls(
         stderr_note(f"showing the newest {limit} runs; pass --limit N for more (--limit 0 for all)")
 
 
+def _script_text(info: Any) -> str | None:
+    recorded = info.code.get(SCRIPT_FIELD)
+    script = recorded.get("script") if isinstance(recorded, Mapping) else None
+    return script if isinstance(script, str) else None
+
+
+def _code_value(info: Any, key: str, value: Any) -> str:
+    """A code field as text; a notebook's script as its format, size and number of cells."""
+    script = _script_text(info) if key == SCRIPT_FIELD else None
+    if script is None:
+        return _text(value)
+    from lineage.track.source import script_cells
+
+    cells = len(script_cells(script))
+    return (
+        f"{value.get('format')} by {value.get('generator')}: {cells} code cells, "
+        f"{len(script.encode('utf-8')):,} bytes (runs show --script prints it)"
+    )
+
+
 def _artifact_rows(items: Iterable[Any]) -> list[list[str]]:
     return [
         [
@@ -150,7 +172,7 @@ def _artifact_rows(items: Iterable[Any]) -> list[list[str]]:
             f"artifact:{a.id}",
             a.type,
             a.uri or a.name,
-            (a.fingerprint or "")[:19],
+            (f"{a.version_source} " if a.version_source else "") + (a.fingerprint or "")[:19],
             "" if a.version is None else str(a.version),
         ]
         for a in items
@@ -200,7 +222,8 @@ def _print_run(info: Any) -> None:
     if info.outputs:
         print_table("Outputs", columns, _artifact_rows(info.outputs), fold=("uri",))
     if info.code:
-        print_table("Code", ["field", "value"], [[k, _text(v)] for k, v in info.code.items()])
+        rows = [[k, _code_value(info, k, v)] for k, v in info.code.items()]
+        print_table("Code", ["field", "value"], rows, fold=("value",))
     if info.notes:
         rows = [[format_time(n.time), n.user, n.text] for n in info.notes]
         print_table("Notes", ["time", "user", "note"], rows, fold=("note",))
@@ -208,16 +231,35 @@ def _print_run(info: Any) -> None:
 
 @runs.command("show")
 @click.argument("run", metavar="RUN")
+@click.option(
+    "--script",
+    is_flag=True,
+    help="Print only the code cells a notebook run recorded, as a py:percent script.",
+)
 @db_option
 @json_option
 @pass_state
-def runs_show(state: AppState, run: str, as_json: bool) -> None:
-    """Show one run: parameters, metrics, inputs, outputs, code, environment and notes."""
+def runs_show(state: AppState, run: str, script: bool, as_json: bool) -> None:
+    """Show one run: parameters, metrics, inputs, outputs, code, environment and notes.
+
+    A notebook run's code cells are recorded as a script (code.notebook_script): the table
+    gives its size, --script prints it, --json carries it.
+    """
     from lineage.track import get_run
 
+    if script and as_json:
+        raise click.UsageError("--json and --script exclude each other")
     with state.open_store() as store:
         info = get_run(store, run)
-    if as_json:
+    if script:
+        text = _script_text(info)
+        if text is None:
+            reason = info.code.get("notebook_script_skipped")
+            raise CliError(
+                f"{info.label} has no recorded notebook script" + (f": {reason}" if reason else "")
+            )
+        click.echo(text, nl=not text.endswith("\n"))
+    elif as_json:
         print_json(info.to_dict())
     else:
         _print_run(info)
@@ -235,7 +277,9 @@ def runs_compare(
 ) -> None:
     """Compare runs: parameters, metrics, code, data fingerprints and package versions.
 
-    Shows the rows that differ (and every metric); --all shows every row.
+    Shows the rows that differ (and every metric); --all shows every row. Notebook runs are
+    also compared cell by cell: each run's code cells against the first run's (added, removed
+    and changed cells, numbered from 1, with a diff of each changed cell).
     """
     from lineage.track import compare
 

@@ -7,6 +7,11 @@ environment fingerprint) and ``packages`` (installed versions). A value a run do
 None (shown as ``—``). By default the outputs show the rows that differ, plus every metric;
 ``all=True`` shows every row.
 
+When the runs ran in notebooks, their code cells (the ``code.notebook_script`` each run
+recorded) are compared cell by cell too: each run against the first, cells matched with difflib
+and numbered from 1, each added, removed or changed cell shown with its lines (a unified diff
+for a changed cell); a run without a recorded script is named instead (:class:`NotebookDiff`).
+
 Example:
     >>> import lineage
     >>> store = lineage.MetadataStore("sqlite://")
@@ -26,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,9 +41,10 @@ from typing import Any, Final
 from lineage import conventions as cv
 from lineage.errors import InvalidArgumentError
 from lineage.track.runs import ArtifactInfo, RunInfo, get_runs
+from lineage.track.source import script_cells
 from lineage.track.stores import StoreLike, open_store
 
-__all__ = ["SECTIONS", "Comparison", "Row", "compare"]
+__all__ = ["SECTIONS", "CellChange", "Comparison", "NotebookDiff", "Row", "compare"]
 
 #: The sections of a comparison, in display order.
 SECTIONS: Final = ("params", "metrics", "code", "data", "environment", "packages")
@@ -45,6 +52,9 @@ SECTIONS: Final = ("params", "metrics", "code", "data", "environment", "packages
 ALWAYS_SHOWN: Final = frozenset({"metrics"})
 MISSING: Final = "—"
 NO_DIFFERENCE: Final = "No differences in parameters, code, data or environment."
+#: The ``code.*`` key of a notebook's script (compared cell by cell, not as a row).
+_SCRIPT_KEY: Final = cv.CODE_NOTEBOOK_SCRIPT[len(cv.CODE_PREFIX) :]
+_SKIPPED_KEY: Final = cv.CODE_NOTEBOOK_SCRIPT_SKIPPED[len(cv.CODE_PREFIX) :]
 
 
 def _canonical(value: Any) -> str:
@@ -123,16 +133,133 @@ def _md(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class CellChange:
+    """A code cell that differs between two notebook runs.
+
+    Attributes:
+        change: ``added``, ``removed`` or ``changed``.
+        old: The cell's number (from 1) in the first run's notebook; None for an added cell.
+        new: Its number in the other run's notebook; None for a removed cell.
+        lines: A unified diff of a changed cell (``@@`` hunks), or an added (removed) cell's
+            lines, each after ``+`` (``-``).
+    """
+
+    change: str
+    old: int | None
+    new: int | None
+    lines: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        """``cell 2 changed``, ``cell 2 → 3 changed``, ``cell 4 added``, ``cell 3 removed``."""
+        if self.change == "changed" and self.old != self.new:
+            return f"cell {self.old} → {self.new} changed"
+        return f"cell {self.old if self.new is None else self.new} {self.change}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``change``, ``old_cell``, ``new_cell`` and ``diff`` (the lines)."""
+        return {
+            "change": self.change,
+            "old_cell": self.old,
+            "new_cell": self.new,
+            "diff": list(self.lines),
+        }
+
+
+@dataclass(frozen=True)
+class NotebookDiff:
+    """The code cells of a notebook run against those of the first run.
+
+    Attributes:
+        old: The first run (``execution:ID``).
+        new: The run compared with it.
+        changes: The cells that differ, in notebook order (empty when the cells are the same).
+        note: Why there is no cell diff (a run without a recorded script), else None.
+    """
+
+    old: str
+    new: str
+    changes: tuple[CellChange, ...] = ()
+    note: str | None = None
+
+    @property
+    def title(self) -> str:
+        """``Notebook cells: execution:1 → execution:2: 1 changed, 1 added`` (or the note)."""
+        return "Notebook cells: " + self.summary
+
+    @property
+    def summary(self) -> str:
+        """The title without ``Notebook cells:``."""
+        head = f"{self.old} → {self.new}"
+        if self.note is not None:
+            return f"{head}: {self.note}"
+        if not self.changes:
+            return f"{head}: the code cells are the same"
+        counts = {c.change: 0 for c in self.changes}
+        for c in self.changes:
+            counts[c.change] += 1
+        return f"{head}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+
+    def to_dict(self) -> dict[str, Any]:
+        """``old``, ``new``, ``cells`` (the changes) and ``note``."""
+        return {
+            "old": self.old,
+            "new": self.new,
+            "cells": [c.to_dict() for c in self.changes],
+            "note": self.note,
+        }
+
+
+def diff_cells(old: Sequence[str], new: Sequence[str]) -> tuple[CellChange, ...]:
+    """The cells added, removed and changed from ``old`` to ``new`` (cell sources).
+
+    Cells are matched by difflib's ``SequenceMatcher``; within a replaced stretch, cells pair
+    up in order (``changed``) and the rest are removed or added.
+    """
+    out: list[CellChange] = []
+    matcher = difflib.SequenceMatcher(a=list(old), b=list(new), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        paired = min(i2 - i1, j2 - j1)
+        for k in range(paired):
+            a, b = old[i1 + k].splitlines(), new[j1 + k].splitlines()
+            hunks = list(difflib.unified_diff(a, b, lineterm=""))[2:]  # no ---/+++ header
+            out.append(CellChange("changed", i1 + k + 1, j1 + k + 1, tuple(hunks)))
+        for i in range(i1 + paired, i2):
+            lines = tuple("-" + line for line in old[i].splitlines())
+            out.append(CellChange("removed", i + 1, None, lines))
+        for j in range(j1 + paired, j2):
+            lines = tuple("+" + line for line in new[j].splitlines())
+            out.append(CellChange("added", None, j + 1, lines))
+    return tuple(out)
+
+
+def _fence(lines: Sequence[str]) -> str:
+    """A Markdown code fence longer than any run of backticks in ``lines``."""
+    ticks = 3
+    for line in lines:
+        count = 0
+        for ch in line:
+            count = count + 1 if ch == "`" else 0
+            ticks = max(ticks, count + 1)
+    return "`" * ticks
+
+
+@dataclass(frozen=True)
 class Comparison:
     """The differences between runs.
 
     Attributes:
         runs: The compared runs, in the order given.
         rows: Every compared item (same and different), by section then key.
+        notebooks: For notebook runs, each later run's code cells against the first run's
+            (empty when no run is a notebook run).
     """
 
     runs: tuple[RunInfo, ...]
     rows: tuple[Row, ...]
+    notebooks: tuple[NotebookDiff, ...] = ()
 
     # ------------------------------------------------------------------ access
     def section(self, name: str, *, all: bool = False) -> tuple[Row, ...]:
@@ -184,12 +311,20 @@ class Comparison:
 
     @property
     def identical(self) -> bool:
-        """True when no row differs (metrics included)."""
-        return not any(r.differs for r in self.rows)
+        """True when no row differs (metrics included) and no notebook cell does."""
+        return not any(r.differs for r in self.rows) and not self._cells_differ()
 
     # ------------------------------------------------------------------ output
+    def _cells_differ(self) -> bool:
+        return any(d.changes for d in self.notebooks)
+
     def _any_difference(self) -> bool:
-        return any(r.differs for r in self.rows if r.section not in ALWAYS_SHOWN)
+        return self._cells_differ() or any(
+            r.differs for r in self.rows if r.section not in ALWAYS_SHOWN
+        )
+
+    def _shown_notebooks(self, all: bool) -> tuple[NotebookDiff, ...]:
+        return tuple(d for d in self.notebooks if all or d.changes or d.note)
 
     def _run_header(self, run: RunInfo) -> dict[str, Any]:
         return {
@@ -206,8 +341,11 @@ class Comparison:
         }
 
     def to_dict(self, *, all: bool = False) -> dict[str, Any]:
-        """A JSON-ready dict: ``runs`` and, per section, key → list of values (one per run)."""
-        return {
+        """A JSON-ready dict: ``runs`` and, per section, key → list of values (one per run).
+
+        Notebook runs add ``notebook_cells``: one :meth:`NotebookDiff.to_dict` per later run.
+        """
+        out: dict[str, Any] = {
             "runs": [self._run_header(r) for r in self.runs],
             "sections": {
                 name: {r.key: _json_safe(list(r.values)) for r in self.section(name, all=all)}
@@ -215,6 +353,9 @@ class Comparison:
             },
             "identical": self.identical,
         }
+        if self.notebooks:
+            out["notebook_cells"] = [d.to_dict() for d in self.notebooks]
+        return out
 
     def to_json(self, *, all: bool = False, indent: int | None = 2) -> str:
         """:meth:`to_dict` as JSON text (sorted keys)."""
@@ -250,6 +391,14 @@ class Comparison:
                 cells = [_md(v) for v in _cells(row)]
                 key = f"**{_md(row.key)}**" if row.differs else _md(row.key)
                 lines.append(f"| {key} | " + " | ".join(cells) + " |")
+        notebooks = self._shown_notebooks(all)
+        if notebooks:
+            lines += ["", "## Notebook cells"]
+        for diff in notebooks:
+            lines += ["", f"**{_md(diff.summary)}**"]
+            for change in diff.changes:
+                fence = _fence(change.lines)
+                lines += ["", f"### {change.title}", "", fence + "diff", *change.lines, fence]
         if not self._any_difference():
             lines += ["", NO_DIFFERENCE]
         return "\n".join(lines) + "\n"
@@ -282,6 +431,7 @@ class Comparison:
                     Text(row.key, style=style), *(Text(v, style=style) for v in _cells(row))
                 )
             parts.append(table)
+        parts += [_cells_text(d) for d in self._shown_notebooks(all)]
         if not self._any_difference():
             parts.append(Text(NO_DIFFERENCE))
         return Group(*parts)
@@ -291,6 +441,19 @@ class Comparison:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+
+def _cells_text(diff: NotebookDiff) -> Any:
+    """A notebook cell diff as rich Text: a title, then each changed cell and its lines."""
+    from rich.text import Text
+
+    text = Text(diff.title, style="bold")
+    styles = {"+": "green", "-": "red", "@": "cyan"}
+    for change in diff.changes:
+        text.append("\n  " + change.title, style="bold yellow")
+        for line in change.lines:
+            text.append("\n    " + line, style=styles.get(line[:1], ""))
+    return text
 
 
 # ------------------------------------------------------------------------------ building
@@ -331,16 +494,62 @@ def _environment(run: RunInfo) -> dict[str, Any]:
     }
 
 
+def _cells_of(run: RunInfo) -> list[str] | None:
+    recorded = run.code.get(_SCRIPT_KEY)
+    script = recorded.get("script") if isinstance(recorded, Mapping) else None
+    return script_cells(script) if isinstance(script, str) else None
+
+
+def _is_notebook_run(run: RunInfo) -> bool:
+    entry_point = run.code.get("entry_point")
+    return (
+        _SCRIPT_KEY in run.code
+        or _SKIPPED_KEY in run.code
+        or (isinstance(entry_point, str) and entry_point.endswith(".ipynb"))
+    )
+
+
+def _missing(run: RunInfo) -> str:
+    reason = run.code.get(_SKIPPED_KEY)
+    if reason:
+        return f"{run.ref} has no recorded notebook script ({reason})"
+    if _is_notebook_run(run):
+        return f"{run.ref} has no recorded notebook script"
+    return f"{run.ref} is not a notebook run"
+
+
+def notebook_diffs(runs: Sequence[RunInfo]) -> tuple[NotebookDiff, ...]:
+    """Each later run's notebook cells against the first run's; () when none is a notebook."""
+    if len(runs) < 2 or not any(_is_notebook_run(r) for r in runs):
+        return ()
+    first = runs[0]
+    old = _cells_of(first)
+    out: list[NotebookDiff] = []
+    for run in runs[1:]:
+        new = _cells_of(run)
+        if old is None and new is None:
+            note = f"neither {first.ref} nor {run.ref} has a recorded notebook script"
+            out.append(NotebookDiff(first.ref, run.ref, note=note))
+        elif old is None or new is None:
+            out.append(
+                NotebookDiff(first.ref, run.ref, note=_missing(run if new is None else first))
+            )
+        else:
+            out.append(NotebookDiff(first.ref, run.ref, diff_cells(old, new)))
+    return tuple(out)
+
+
 def build(runs: Sequence[RunInfo]) -> Comparison:
     """A :class:`Comparison` of runs already read from the store."""
     rows: list[Row] = []
     rows += _rows("params", [r.params for r in runs])
     rows += _rows("metrics", [r.metrics for r in runs])
-    rows += _rows("code", [r.code for r in runs])
+    code = [{k: v for k, v in r.code.items() if k != _SCRIPT_KEY} for r in runs]
+    rows += _rows("code", code)
     rows += _rows("data", [_data(r) for r in runs])
     rows += _rows("environment", [_environment(r) for r in runs])
     rows += _rows("packages", [dict(r.environment.packages) if r.environment else {} for r in runs])
-    return Comparison(runs=tuple(runs), rows=tuple(rows))
+    return Comparison(runs=tuple(runs), rows=tuple(rows), notebooks=notebook_diffs(runs))
 
 
 def compare(store: StoreLike, runs: Iterable[Any]) -> Comparison:

@@ -59,10 +59,11 @@ from lineage.track.common import (
     check_text,
     data_specs,
     end_state,
+    path_text,
     user_name,
 )
 from lineage.track.environment import capture_environment
-from lineage.track.hashing import Fingerprint, fingerprint
+from lineage.track.hashing import Fingerprint
 from lineage.track.linking import artifact_records, link
 from lineage.track.metrics import MetricLog
 from lineage.track.params import Params, collect_params
@@ -71,6 +72,7 @@ from lineage.track.runs import RunInfo, get_run
 from lineage.track.runs import note as note_node
 from lineage.track.runs import tag as tag_node
 from lineage.track.source import CodeInfo, capture_code
+from lineage.track.sources import identify
 from lineage.track.stores import (
     StoreLike,
     TypeRequest,
@@ -126,6 +128,7 @@ class Run:
         entry_point: PathLike | None = None,
         function: str | None = None,
         code_directory: PathLike | None = None,
+        command: str | None = None,
     ) -> None:
         self._kwargs: dict[str, Any] = {
             "params": params,
@@ -158,6 +161,9 @@ class Run:
         self._entry_point = entry_point
         self._function = function
         self._code_directory = code_directory
+        if command is not None and not isinstance(command, str):
+            raise InvalidArgumentError(f"command must be a string, got {type(command).__name__}")
+        self._command = command
         self._lock = threading.Lock()
         self._metrics = MetricLog()
         self._late_params: list[Any] = []
@@ -212,7 +218,7 @@ class Run:
 
     def input(
         self,
-        path: PathLike,
+        path: PathLike | Any,
         *,
         name: str | None = None,
         type: str = cv.DATASET_TYPE,
@@ -222,7 +228,10 @@ class Run:
         """Record one more input (fingerprinted now, linked when the run ends).
 
         Args:
-            path: A file, a directory or a URI.
+            path: A file, a directory, a URI, or a data object (``datasets.Dataset``,
+                ``deltalake.DeltaTable``, a NumPy array, a pandas DataFrame); versions that
+                DVC, Git LFS, Delta Lake, lakeFS or S3 already name are recorded as such
+                (:mod:`lineage.track.sources`).
             name: The event path key (default ``inputs`` with an index).
             type: The artifact type if the content is new (``Dataset``, ``Model``, ...).
             tags: Tags for the artifact.
@@ -371,6 +380,8 @@ class Run:
             function=self._function,
             directory=self._code_directory,
         )
+        if self._command is not None:  # what ran is known (an imported pipeline's stage)
+            self.code = dataclasses.replace(self.code, command=self._command)
         env = capture_environment() if self.capture.environment else None
         self._user_name = user_name() if self.capture.user else None
         self._host = socket.gethostname() if self.capture.host else None
@@ -520,7 +531,9 @@ class Run:
 
     def _pending(self, spec: DataSpec, kind: int) -> Pending:
         what = "input" if kind == Event.INPUT else "output"
-        fp = fingerprint(spec.value, hash_content=self.capture.fingerprints, what=what)
+        if spec.steps and not isinstance(spec.value, (str, os.PathLike)):
+            what += f" {path_text(spec.steps)!r}"
+        fp = identify(spec.value, hash_content=self.capture.fingerprints, what=what)
         content = Content(
             fingerprint=fp,
             type_name=spec.type_name,
@@ -535,7 +548,7 @@ class Run:
 
     def _add(
         self,
-        path: PathLike,
+        path: PathLike | Any,
         name: str | None,
         type_name: str,
         tags: Any,
@@ -623,6 +636,7 @@ class Run:
             (cv.CODE_ENTRY_POINT_SHA256, code.entry_point_sha256),
             (cv.CODE_COMMAND, code.command),
             (cv.CODE_FUNCTION, code.function),
+            (cv.CODE_NOTEBOOK_SCRIPT_SKIPPED, code.notebook_script_skipped),
         ]
         if git is not None:
             fields += [
@@ -635,6 +649,8 @@ class Run:
         for key, value in fields:
             if value is not None:
                 set_value(props[key], value)
+        if code.notebook_script is not None:  # in proto_value: may be long (D32)
+            records.set_struct_blob(props[cv.CODE_NOTEBOOK_SCRIPT], code.notebook_script.to_dict())
         records.set_tags(execution, self._tags)
         notes = list(self._early_notes)
         if self._initial_note:

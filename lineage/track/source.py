@@ -10,7 +10,10 @@ sha256 of ``git diff HEAD --binary``.
 The entry point is the notebook being run (found through ``JPY_SESSION_NAME``, VS Code's
 ``__vsc_ipynb_file__`` or Jupyter's ``__session__``; its hash covers the code cells only, read
 with nbformat) or else the script in ``sys.argv[0]``; its path is relative to the repository
-root when inside one.
+root when inside one. A notebook's code cells are also kept as a script in the ``py:percent``
+format (``# %%`` before each cell): written by jupytext when it is installed, else joined here
+the same way (jupytext turns magics such as ``%pip`` into comments, the plain join keeps them).
+Scripts above :data:`MAX_NOTEBOOK_SCRIPT` bytes are left out, with the reason recorded.
 """
 
 from __future__ import annotations
@@ -29,17 +32,27 @@ from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
     "GIT_TIMEOUT",
+    "MAX_NOTEBOOK_SCRIPT",
+    "SCRIPT_FORMAT",
     "CodeInfo",
     "GitInfo",
+    "NotebookScript",
     "capture_code",
     "capture_git",
     "command_line",
     "find_notebook",
     "notebook_digest",
+    "notebook_script",
+    "script_cells",
 ]
 
 #: Seconds a git subprocess may take before git is recorded as absent.
 GIT_TIMEOUT: Final = 5.0
+#: The largest notebook script recorded with a run (UTF-8 bytes); larger ones are left out.
+MAX_NOTEBOOK_SCRIPT: Final = 1 << 20
+#: The text format of a recorded notebook script (jupytext's name for it).
+SCRIPT_FORMAT: Final = "py:percent"
+_CELL_MARKER: Final = "# %%"
 
 _log = logging.getLogger("lineage.track")
 
@@ -66,6 +79,28 @@ class GitInfo:
 
 
 @dataclass(frozen=True)
+class NotebookScript:
+    """A notebook's code cells as one ``py:percent`` script.
+
+    Attributes:
+        script: The text: ``# %%`` then the cell's source, for each code cell in order.
+        generator: What wrote it: ``jupytext <version>`` or ``lineage`` (the plain join).
+    """
+
+    script: str
+    generator: str
+
+    def to_dict(self) -> dict[str, str]:
+        """What ``code.notebook_script`` holds: ``format``, ``generator`` and ``script``."""
+        return {"format": SCRIPT_FORMAT, "generator": self.generator, "script": self.script}
+
+    @property
+    def cells(self) -> list[str]:
+        """The code cells read back from the script (see :func:`script_cells`)."""
+        return script_cells(self.script)
+
+
+@dataclass(frozen=True)
 class CodeInfo:
     """Everything recorded about the code of a run (each field None when unknown or off).
 
@@ -75,6 +110,8 @@ class CodeInfo:
         entry_point_sha256: ``sha256:<hex>`` of the script, or of a notebook's code cells.
         command: The command line (``sys.orig_argv``, shell-quoted).
         function: ``module.qualname`` of a decorated component.
+        notebook_script: A notebook entry point's code cells as a script.
+        notebook_script_skipped: Why a notebook's script was left out (too large, unreadable).
     """
 
     git: GitInfo | None = None
@@ -82,6 +119,8 @@ class CodeInfo:
     entry_point_sha256: str | None = None
     command: str | None = None
     function: str | None = None
+    notebook_script: NotebookScript | None = None
+    notebook_script_skipped: str | None = None
 
 
 def _git_env() -> dict[str, str]:
@@ -200,12 +239,8 @@ def capture_git(directory: str | os.PathLike[str] | None = None) -> GitInfo | No
 
 
 # ------------------------------------------------------------------------------ entry point
-def notebook_digest(path: str | os.PathLike[str]) -> str | None:
-    """``sha256:<hex>`` over a notebook's code cells (read with nbformat); None if unreadable.
-
-    Outputs, execution counts and markdown cells do not count, so re-running a notebook or
-    editing its prose keeps the hash.
-    """
+def _code_cells(path: str | os.PathLike[str]) -> list[str] | None:
+    """The sources of a notebook's code cells (read with nbformat); None if unreadable."""
     try:
         import nbformat
 
@@ -215,18 +250,106 @@ def notebook_digest(path: str | os.PathLike[str]) -> str | None:
         try:
             with open(path, encoding="utf-8") as f:
                 cells = json.load(f).get("cells", [])
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):
             return None
     except Exception:  # an unreadable or invalid notebook: no hash rather than no run
         return None
-    digest = hashlib.sha256()
+    out: list[str] = []
     for cell in cells:
         if cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
+        out.append("".join(source) if isinstance(source, list) else str(source))
+    return out
+
+
+def _digest(cells: list[str]) -> str:
+    digest = hashlib.sha256()
+    for text in cells:
         digest.update(text.encode("utf-8") + b"\n\0\n")
     return "sha256:" + digest.hexdigest()
+
+
+def notebook_digest(path: str | os.PathLike[str]) -> str | None:
+    """``sha256:<hex>`` over a notebook's code cells (read with nbformat); None if unreadable.
+
+    Outputs, execution counts and markdown cells do not count, so re-running a notebook or
+    editing its prose keeps the hash.
+    """
+    cells = _code_cells(path)
+    return None if cells is None else _digest(cells)
+
+
+def _jupytext_script(cells: list[str]) -> NotebookScript | None:
+    try:
+        import jupytext
+        import nbformat
+    except ImportError:
+        return None
+    try:
+        filters = {"notebook_metadata_filter": "-all", "cell_metadata_filter": "-all"}
+        notebook: Any = nbformat.v4.new_notebook(metadata={"jupytext": filters})  # type: ignore[no-untyped-call,unused-ignore]
+        notebook.cells = [nbformat.v4.new_code_cell(c) for c in cells]  # type: ignore[no-untyped-call,unused-ignore]
+        text = str(jupytext.writes(notebook, fmt=SCRIPT_FORMAT))
+    except Exception:  # a jupytext that cannot write this: the plain join instead
+        _log.debug("jupytext could not write the notebook script", exc_info=True)
+        return None
+    return NotebookScript(script=text, generator=f"jupytext {jupytext.__version__}")
+
+
+def _plain_script(cells: list[str]) -> NotebookScript:
+    parts = [f"{_CELL_MARKER}\n{c}\n" if c else f"{_CELL_MARKER}\n" for c in cells]
+    return NotebookScript(script="\n".join(parts), generator="lineage")
+
+
+def notebook_script(
+    path: str | os.PathLike[str],
+    *,
+    limit: int = MAX_NOTEBOOK_SCRIPT,
+    cells: list[str] | None = None,
+) -> tuple[NotebookScript | None, str | None]:
+    """A notebook's code cells as a ``py:percent`` script, or why there is none.
+
+    Args:
+        path: The notebook.
+        limit: The largest script kept, in UTF-8 bytes.
+        cells: The code cells when already read (else read from ``path``).
+
+    Returns:
+        ``(script, None)``, or ``(None, reason)`` when the notebook cannot be read or the script
+        is larger than ``limit``.
+    """
+    if cells is None:
+        cells = _code_cells(path)
+    if cells is None:
+        return None, "the notebook could not be read"
+    found = _jupytext_script(cells) or _plain_script(cells)
+    size = len(found.script.encode("utf-8"))
+    if size > limit:
+        reason = f"the notebook's script is {size:,} bytes, above the {limit:,}-byte limit"
+        _log.warning("%s: %s; code.notebook_script left out", os.fspath(path), reason)
+        return None, reason
+    return found, None
+
+
+def script_cells(script: str) -> list[str]:
+    """The code cells of a ``py:percent`` script: the text after each ``# %%`` line.
+
+    Text before the first marker (a jupytext header) is skipped; trailing blank lines of a cell
+    (the separators jupytext writes) are dropped.
+    """
+    cells: list[list[str]] = []
+    for line in script.splitlines():
+        if line == _CELL_MARKER or line.startswith(_CELL_MARKER + " "):
+            cells.append([])
+        elif cells:
+            cells[-1].append(line)
+    out = []
+    for lines in cells:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        out.append("\n".join(lines))
+    return out
 
 
 def find_notebook() -> str | None:
@@ -301,7 +424,7 @@ def capture_code(
     Args:
         git: Record the git state of the repository holding the entry point (or ``directory``,
             else the current directory).
-        entry_point: Record the entry point's path and hash.
+        entry_point: Record the entry point's path and hash (and a notebook's script).
         command: Record the command line.
         entry_point_path: The script or notebook to record instead of the detected one.
         function: ``module.qualname`` of a decorated component.
@@ -317,13 +440,25 @@ def capture_code(
     git_info = capture_git(where) if git else None
     ep: str | None = None
     ep_hash: str | None = None
+    script: NotebookScript | None = None
+    skipped: str | None = None
     if entry_point and path is not None:
         ep = _relative(path, git_info.root if git_info else None)
-        ep_hash = notebook_digest(path) if path.endswith(".ipynb") else _file_sha256(path)
+        if path.endswith(".ipynb"):
+            cells = _code_cells(path)
+            if cells is None:
+                skipped = "the notebook could not be read"
+            else:
+                ep_hash = _digest(cells)
+                script, skipped = notebook_script(path, cells=cells)
+        else:
+            ep_hash = _file_sha256(path)
     return CodeInfo(
         git=git_info,
         entry_point=ep,
         entry_point_sha256=ep_hash,
         command=command_line() if command else None,
         function=function,
+        notebook_script=script,
+        notebook_script_skipped=skipped,
     )
