@@ -7,6 +7,8 @@ VENV := .venv
 MLMD_VENV := .venv-mlmd
 BIN := $(VENV)/bin
 MLMD_BIN := $(MLMD_VENV)/bin
+FW_VENV := .venv-frameworks
+FW_BIN := $(FW_VENV)/bin
 PIP_FLAGS := --disable-pip-version-check --quiet
 
 # Database servers used by the MySQL/MariaDB and PostgreSQL tests (override from the environment).
@@ -17,13 +19,13 @@ export LINEAGE_TEST_POSTGRESQL_URL ?= postgresql+psycopg://root@127.0.0.1:5432/t
 PYTEST_FLAGS ?= -q
 DEMO_DB ?= demo-out/demo.db
 
-.PHONY: help setup graphviz chromium ui-assets mysql-headers lint format typecheck test test-unit test-compat \
+.PHONY: help setup graphviz git-lfs chromium ui-assets mysql-headers lint format typecheck test test-unit test-integrations test-compat \
         test-mlmd-suite protos check-protos dump-schemas demo stress bench clean
 
 help:
 	@echo "make setup        create .venv and .venv-mlmd, install Graphviz and the MariaDB client"
 	@echo "                  headers (to build mysqlclient) when missing"
-	@echo "make test         lint, type-check, unit + database + ml-metadata compatibility tests"
+	@echo "make test         lint, type-check, unit + database + integration + ml-metadata compatibility tests"
 	@echo "make demo         record a small pipeline into demo-out/demo.db, query it, render it"
 	@echo "make protos       regenerate lineage/proto/_generated from schemas/*.proto"
 	@echo "make dump-schemas regenerate schemas/sql/*.sql from a fresh database per dialect"
@@ -48,6 +50,25 @@ $(MLMD_BIN)/.installed: pyproject.toml | mysql-headers
 		'grpcio-reflection==1.62.3' -e '.[mysql,mysqlclient,postgresql,server,openlineage]'
 	@touch $@
 
+# The integrations' frameworks (torch CPU, Lightning, Transformers, Keras, XGBoost, LightGBM,
+# scikit-learn, TensorBoard, DVC, deltalake, datasets, Jupyter) as tests/integrations pins them:
+# their own venv, so the main one stays light and their pins never fight the dev pins.
+$(FW_BIN)/.installed: pyproject.toml tests/integrations/requirements.txt | mysql-headers
+	@test -x $(FW_BIN)/python || $(MLMD_PYTHON) -m venv $(FW_VENV)
+	$(FW_BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
+	$(FW_BIN)/python -m pip install $(PIP_FLAGS) -r tests/integrations/requirements.txt \
+		-e '.[notebook]'
+	$(FW_BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+# Git LFS, for the Git LFS integration's tests (a real repository with LFS objects).
+git-lfs:
+	@command -v git-lfs >/dev/null 2>&1 || { \
+		echo "installing Git LFS"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq git-lfs >/dev/null; }
+
 graphviz:
 	@command -v dot >/dev/null 2>&1 || { \
 		echo "installing Graphviz (dot)"; \
@@ -66,7 +87,7 @@ mysql-headers:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 			libmariadb-dev pkg-config gcc >/dev/null; }
 
-setup: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz ui-assets chromium
+setup: $(BIN)/.installed $(MLMD_BIN)/.installed $(FW_BIN)/.installed graphviz git-lfs ui-assets chromium
 
 # The web app's browser libraries, from the npm registry as package-lock.json pins them, copied
 # into the package with their versions in their names (served offline, shipped in the wheel).
@@ -102,7 +123,11 @@ typecheck: $(BIN)/.installed
 # Unit, SQLite, MariaDB and PostgreSQL tests on the newest protobuf (no ml-metadata installed).
 test-unit: $(BIN)/.installed graphviz ui-assets chromium
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not compat and not slow" --ignore=tests/compat \
-		--doctest-modules tests lineage
+		--ignore=tests/integrations --doctest-modules tests lineage
+
+# Every integration against its real framework, tool or package (see tests/integrations).
+test-integrations: $(FW_BIN)/.installed git-lfs graphviz
+	$(FW_BIN)/python -m pytest $(PYTEST_FLAGS) -p no:cacheprovider tests/integrations
 
 # The compatibility tests need the real ml-metadata (protobuf 4.25) in the same process.
 test-compat: $(MLMD_BIN)/.installed
@@ -122,7 +147,7 @@ test-mlmd-suite: $(MLMD_BIN)/.installed
 	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend mysql --client lineage
 	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend postgresql --client lineage
 
-test: lint typecheck check-protos test-unit test-compat test-mlmd-suite
+test: lint typecheck check-protos test-unit test-integrations test-compat test-mlmd-suite
 
 protos: $(BIN)/.installed
 	$(BIN)/python scripts/gen_protos.py
@@ -141,7 +166,7 @@ stress: $(BIN)/.installed
 
 # A quick pass over every benchmark (small sizes; nothing written). Full runs that regenerate
 # bench/README.md are listed there.
-bench: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz ui-assets chromium
+bench: $(BIN)/.installed $(MLMD_BIN)/.installed $(FW_BIN)/.installed graphviz git-lfs ui-assets chromium
 	$(BIN)/python bench/track_overhead.py --runs 10 --skip-hash
 	$(BIN)/python bench/render_bench.py --sizes 100 1000 --reps 1
 	$(MLMD_BIN)/python bench/lineage_bench.py --quick
@@ -152,6 +177,7 @@ bench: $(BIN)/.installed $(MLMD_BIN)/.installed graphviz ui-assets chromium
 	$(BIN)/python bench/layout_bench.py
 	$(BIN)/python bench/ui_bench.py --sqlite 20000 --mysql 0 --reps 5
 	$(BIN)/python bench/openlineage_bench.py --quick
+	$(FW_BIN)/python bench/integrations_bench.py --quick
 
 clean:
-	rm -rf $(VENV) $(MLMD_VENV) $(UI_FRONTEND)/node_modules $(UI_VENDOR) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out
+	rm -rf $(VENV) $(MLMD_VENV) $(FW_VENV) $(UI_FRONTEND)/node_modules $(UI_VENDOR) .pytest_cache .mypy_cache .ruff_cache .hypothesis demo-out

@@ -9,7 +9,9 @@ options, calls the library and prints with rich (or JSON with ``--json``).
 
 from __future__ import annotations
 
+from lineage.cli import dvc as _dvc  # noqa: F401  (import dvc)
 from lineage.cli import runs as _runs  # noqa: F401  (registers runs, tag and note)
+from lineage.cli import tensorboard as _tensorboard  # noqa: F401  (import/export tensorboard)
 from lineage.cli._app import cli, main
 from lineage.cli.db import db
 from lineage.cli.erase import erase

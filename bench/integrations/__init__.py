@@ -1,0 +1,1 @@
+"""Benchmarks of the framework integrations (run in .venv-frameworks)."""
