@@ -195,7 +195,7 @@ def _logger_class() -> type:
             if run is None:
                 return
             for key, value in metrics.items():
-                number = _number(value)
+                number = value if type(value) is float else _number(value)
                 if number is None:
                     self._skip(key, f"metric {key!r} is not a number ({type(value).__name__})")
                     continue

@@ -97,6 +97,9 @@ _current: contextvars.ContextVar[Run | None] = contextvars.ContextVar(
 )
 
 
+#: The states in which a run takes metrics (not started yet, or running).
+_NOT_ENDED: Final = frozenset({None, Execution.RUNNING})
+
 def current_run() -> Run | None:
     """The run whose body is executing in this thread or task, or None."""
     return _current.get()
@@ -507,7 +510,7 @@ class Run:
 
     # ------------------------------------------------------------------ internals
     def _require_not_ended(self, what: str) -> None:
-        if self._state not in (None, Execution.RUNNING):
+        if self._state not in _NOT_ENDED:
             raise FailedPreconditionError(f"{what}: run {self.name!r} has ended ({self.state})")
 
     def _require_running(self, what: str) -> None:
