@@ -100,6 +100,7 @@ _current: contextvars.ContextVar[Run | None] = contextvars.ContextVar(
 #: The states in which a run takes metrics (not started yet, or running).
 _NOT_ENDED: Final = frozenset({None, Execution.RUNNING})
 
+
 def current_run() -> Run | None:
     """The run whose body is executing in this thread or task, or None."""
     return _current.get()
