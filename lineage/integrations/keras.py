@@ -34,14 +34,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-import numbers
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from lineage.errors import InvalidArgumentError
-from lineage.integrations._base import RunScope, require
+from lineage.integrations._base import RunScope, TrainingInterrupted, metric_number, require
 from lineage.track import Run
 
 __all__ = ["LineageCallback", "TrainingInterrupted", "fit"]  # noqa: F822 (LineageCallback: lazy)
@@ -54,24 +53,8 @@ MAX_LAYERS: Final = 100
 KERAS_DEFAULT_BATCH_SIZE: Final = 32
 
 
-class TrainingInterrupted(RuntimeError):
-    """Recorded on a run whose ``fit`` stopped without calling ``on_train_end``."""
-
-
-def _number(value: Any) -> float | None:
-    """A log value as a float (Python, NumPy or backend scalars), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, numbers.Real):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _scalar(value: Any) -> Any:
-    return value if isinstance(value, (bool, int, float, str)) else _number(value)
+    return value if isinstance(value, (bool, int, float, str)) else metric_number(value)
 
 
 def _as_given(number: float) -> float:
@@ -93,7 +76,7 @@ def _optimizer_params(optimizer: Any) -> dict[str, Any]:
     rate = config.pop("learning_rate", None)
     if isinstance(rate, Mapping):  # a schedule: its class, and the current rate below
         out["learning_rate_schedule"] = str(rate.get("class_name", "schedule"))
-    number = _number(rate)
+    number = metric_number(rate)
     if number is not None:
         out["learning_rate"] = _as_given(number)
     else:
@@ -233,7 +216,7 @@ class _Recorder:
         run = self.run
         if run is None or run.state != "RUNNING" or not logs:
             return
-        values = {prefix + k: v for k, v in ((k, _number(v)) for k, v in logs.items())}
+        values = {prefix + k: v for k, v in ((k, metric_number(v)) for k, v in logs.items())}
         run.log_metrics({k: v for k, v in values.items() if v is not None}, step=step)
 
     def end(self, model: Any) -> None:

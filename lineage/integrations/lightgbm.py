@@ -43,8 +43,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from lineage.errors import InvalidArgumentError
-from lineage.integrations._base import require
-from lineage.integrations.sklearn import Recorder, artifact_path, unique_name
+from lineage.integrations._base import Recorder, artifact_path, require, unique_name
 
 __all__ = ["LineageCallback", "callback"]
 

@@ -39,7 +39,7 @@ from types import ModuleType
 from typing import Any
 
 from lineage.errors import LineageError
-from lineage.integrations._base import RunScope, require
+from lineage.integrations._base import RunScope, metric_number, require
 from lineage.track import Run
 
 # LineageLogger subclasses the framework's Logger, so it is built on first access (__getattr__).
@@ -82,22 +82,6 @@ def plain_params(value: Any) -> Any:
         if module and qualname:
             return f"{module}.{qualname}"
     return str(value)
-
-
-def _number(value: Any) -> float | None:
-    """A metric value as a float, or None when it is not a single real number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    item = getattr(value, "item", None)
-    if callable(item):
-        try:
-            got = item()
-        except (TypeError, ValueError, RuntimeError):
-            return None
-        return None if isinstance(got, bool) or not isinstance(got, (int, float)) else float(got)
-    return None
 
 
 def _framework() -> ModuleType:
@@ -195,7 +179,7 @@ def _logger_class() -> type:
             if run is None:
                 return
             for key, value in metrics.items():
-                number = value if type(value) is float else _number(value)
+                number = value if type(value) is float else metric_number(value)
                 if number is None:
                     self._skip(key, f"metric {key!r} is not a number ({type(value).__name__})")
                     continue

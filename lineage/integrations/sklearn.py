@@ -45,23 +45,27 @@ import contextlib
 import contextvars
 import functools
 import inspect
-import json
 import logging
-import math
 import numbers
 import os
 import pickle
-import re
 import threading
 import warnings
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
 from lineage.errors import InvalidArgumentError, LineageError
-from lineage.integrations._base import RunScope, require
+from lineage.integrations._base import (
+    Recorder,
+    RunScope,
+    TrainingInterrupted,
+    artifact_path,
+    param_value,
+    require,
+    unique_name,
+)
+from lineage.integrations._base import warn_once as _warn_once
 from lineage.track import Run, current_run
 
 __all__ = [
@@ -82,12 +86,6 @@ FIT_METHODS: Final = ("fit", "fit_transform", "fit_predict")
 METRIC_SUFFIXES: Final = ("_score", "_error", "_loss", "_deviance")
 #: Further metric functions that return one number.
 METRIC_NAMES: Final = ("matthews_corrcoef", "cohen_kappa_score", "d2_tweedie_score")
-#: Longest text kept for a parameter value that is not a number, string, bool or None.
-MAX_PARAM_TEXT: Final = 500
-#: Where models go when neither ``artifacts_dir=`` nor ``$LINEAGE_ARTIFACTS`` says.
-DEFAULT_ARTIFACTS: Final = "lineage-artifacts"
-
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 # True while a patched fit (or the recording around it) runs in this thread or task.
 _in_fit: contextvars.ContextVar[bool] = contextvars.ContextVar("lineage_sklearn_fit", default=False)
@@ -113,9 +111,6 @@ _lock = threading.Lock()
 # Outer fits in progress in any thread: fits in other threads meanwhile are part of them
 # (GridSearchCV's candidates under joblib's threading backend run in worker threads).
 _outer_fits = 0
-# Names used per run, for the ``-2`` suffixes.
-_names: weakref.WeakKeyDictionary[Run, dict[str, int]] = weakref.WeakKeyDictionary()
-_warned: set[str] = set()
 #: Input types that are not training data.
 _NOT_DATA: Final = frozenset({"Config", "Environment"})
 
@@ -335,40 +330,6 @@ def _log_params(run: Run, estimator: Any) -> None:
         _warn_once(f"params:{type(estimator).__name__}", f"lineage could not record params: {exc}")
 
 
-def param_value(value: Any) -> Any:
-    """A parameter as recorded: numbers, strings, bools and None as they are, others as text.
-
-    Example:
-        >>> param_value(0.5), param_value((100, 50)), param_value(len)
-        (0.5, '[100, 50]', 'builtins.len')
-    """
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if type(value).__module__ == "numpy" and hasattr(value, "item"):
-        item = value.item()
-        if item is None or isinstance(item, (bool, int, float, str)):
-            value = item
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        number = float(value)
-        return number if math.isfinite(number) else str(number)
-    if isinstance(value, bool):
-        return value
-    if inspect.isfunction(value) or inspect.isclass(value) or inspect.isbuiltin(value):
-        module = getattr(value, "__module__", None) or "builtins"
-        return f"{module}.{getattr(value, '__qualname__', getattr(value, '__name__', '?'))}"
-    try:
-        text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError):
-        try:
-            text = repr(value)
-        except Exception:  # a broken __repr__
-            text = f"<{type(value).__name__}>"
-    text = _ADDRESS.sub("", text)
-    return text if len(text) <= MAX_PARAM_TEXT else text[: MAX_PARAM_TEXT - 1] + "…"
-
-
 def _declares_data(run: Run) -> bool:
     """True when the run recorded data inputs of its own (not configs or its environment)."""
     return any(a.direction == "input" and a.type not in _NOT_DATA for a in run.inputs)
@@ -452,107 +413,3 @@ def _is_number(value: Any) -> bool:
     if type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
         value = value.item()
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def unique_name(run: Run, base: str) -> str:
-    """``base`` the first time a run uses it, then ``base-2``, ``base-3``, ..."""
-    with _lock:
-        used = _names.setdefault(run, {})
-        count = used.get(base, 0) + 1
-        used[base] = count
-    return base if count == 1 else f"{base}-{count}"
-
-
-def artifact_path(run: Run, artifacts_dir: str | None, stem: str, suffix: str) -> Path:
-    """A new file path ``<artifacts>/<run name>/<stem><suffix>`` (``<stem>-2`` if taken)."""
-    root = Path(artifacts_dir or os.environ.get("LINEAGE_ARTIFACTS") or DEFAULT_ARTIFACTS)
-    folder = root / str(run.name or f"run-{run.id}")
-    folder.mkdir(parents=True, exist_ok=True)
-    path, n = folder / f"{stem}{suffix}", 1
-    while path.exists():
-        n += 1
-        path = folder / f"{stem}-{n}{suffix}"
-    return path
-
-
-def _warn_once(key: str, message: str) -> None:
-    if key not in _warned:
-        _warned.add(key)
-        warnings.warn(message, RuntimeWarning, stacklevel=3)
-
-
-class TrainingInterrupted(RuntimeError):
-    """The error a callback's own run is FAILED with when training stopped without its end."""
-
-
-def _end_abandoned(scope: RunScope, ctx: contextvars.Context, framework: str) -> None:
-    run = scope.run
-    if run is not None and scope.owned and run.state == "RUNNING":
-        error = TrainingInterrupted(
-            f"{framework} training stopped before its end (an exception during training?)"
-        )
-        try:
-            ctx.run(scope.end, error)
-        except Exception as exc:  # at interpreter exit the store may be gone
-            _log.warning("could not record the end of run %s: %s", run.name, exc)
-
-
-class Recorder:
-    """The run a training callback records into (framework-free; see the xgboost docs).
-
-    An own run is started in a copy of the caller's context, so it never stays the
-    caller's current run when training raises before the callback sees its end. Such a
-    run is ended FAILED (:class:`TrainingInterrupted`) when the callback starts another
-    training, is garbage-collected, or the interpreter exits.
-
-    Args:
-        framework: ``xgboost``, ``lightgbm``: named in messages.
-        name: The run (execution type) name of an own run.
-        run_kwargs: Further :func:`lineage.run` arguments of an own run.
-    """
-
-    def __init__(self, framework: str, name: str, run_kwargs: dict[str, Any]) -> None:
-        self.framework = framework
-        self.scope = RunScope(name, kind="train", **run_kwargs)
-        self.run: Run | None = None
-        self._ctx: contextvars.Context | None = None
-        self._finalizer: weakref.finalize[Any, Any] | None = None
-
-    @property
-    def owned(self) -> bool:
-        """True when the run is the callback's own (no run was active when training began)."""
-        return self.scope.owned
-
-    def begin(self, params: dict[str, Any] | None = None) -> Run:
-        """Start recording a training (the active run, or a new one)."""
-        self.abandon()
-        ctx = contextvars.copy_context()
-        run = ctx.run(self.scope.begin)
-        self.run, self._ctx = run, ctx
-        if self.scope.owned:
-            self._finalizer = weakref.finalize(
-                self, _end_abandoned, self.scope, ctx, self.framework
-            )
-        if params:
-            try:
-                run.log_params({str(k): param_value(v) for k, v in params.items()})
-            except InvalidArgumentError as exc:  # e.g. a name too long for MLMD
-                _warn_once(f"params:{self.framework}", f"lineage could not record params: {exc}")
-        return run
-
-    def end(self, exc: BaseException | None = None) -> None:
-        """Stop recording: an own run ends COMPLETE, or FAILED with ``exc``."""
-        ctx, self._ctx, self.run = self._ctx, None, None
-        if self._finalizer is not None:
-            self._finalizer.detach()
-            self._finalizer = None
-        if ctx is not None:
-            ctx.run(self.scope.end, exc)
-
-    def abandon(self) -> None:
-        """End a training that never reached its end (FAILED, as TrainingInterrupted)."""
-        if self.run is None:
-            return
-        if self.scope.owned and self._ctx is not None:
-            _end_abandoned(self.scope, self._ctx, self.framework)
-        self.end(None)

@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from lineage.errors import LineageError
-from lineage.integrations._base import RunScope, require
+from lineage.integrations._base import RunScope, metric_number, require
 from lineage.track import Run, current_run
 
 # LineageCallback subclasses the framework's TrainerCallback: built on first access (__getattr__).
@@ -111,22 +111,6 @@ def safe_params(value: Any, *, keep_token_ids: bool = False) -> Any:
     if isinstance(enum_value, (str, int, float)) and not isinstance(enum_value, bool):
         return enum_value
     return str(value)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    item = getattr(value, "item", None)
-    if callable(item):
-        try:
-            got = item()
-        except (TypeError, ValueError, RuntimeError):
-            return None
-        if isinstance(got, (int, float)) and not isinstance(got, bool):
-            return float(got)
-    return None
 
 
 def _saved_model(folder: str) -> bool:
@@ -201,7 +185,7 @@ def _callback_class() -> type:
                 return
             step = int(state.global_step)
             for key, value in logs.items():
-                number = _number(value)
+                number = metric_number(value)
                 if number is None:
                     continue  # text the Trainer logs now and then
                 try:
