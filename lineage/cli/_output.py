@@ -134,6 +134,16 @@ def format_value(value: Any) -> str:
         data = json_format.MessageToDict(value.struct_value)
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if which == "proto_value":
+        from lineage.track.records import read_series
+
+        series = read_series(value)
+        if series is not None:  # a run's metric series, packed (D40)
+            if not series.steps:
+                return "series of 0 points"
+            return (
+                f"series of {len(series):,} points, steps {series.steps[0]}…{series.steps[-1]}, "
+                f"last {series.values[-1]!r}"
+            )
         return _unpack(value.proto_value)
     if which == "bool_value":
         return "true" if value.bool_value else "false"

@@ -63,7 +63,8 @@ _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def plain(value: Any) -> Any:
-    """An MLMD ``Value`` as a Python value (Struct as dict, proto as its type URL)."""
+    """An MLMD ``Value`` as a Python value (Struct as dict, a packed metric series as
+    ``{"steps", "values"}``, another proto as its type URL)."""
     which = value.WhichOneof("value")
     if which is None:
         return None
@@ -71,7 +72,12 @@ def plain(value: Any) -> Any:
         return json_format.MessageToDict(value.struct_value)
     if which == "proto_value":
         struct = struct_from_any(value.proto_value)
-        return struct if struct is not None else f"<proto {value.proto_value.type_url}>"
+        if struct is not None:
+            return struct
+        series = read_series(value)  # a metric series, packed (D40)
+        if series is not None:
+            return {"steps": list(series.steps), "values": list(series.values)}
+        return f"<proto {value.proto_value.type_url}>"
     return getattr(value, which)
 
 

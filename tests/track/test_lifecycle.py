@@ -12,6 +12,7 @@ import pytest
 
 import lineage
 from lineage import conventions as cv
+from lineage.cli._output import format_value
 from lineage.errors import (
     ConfigurationError,
     ConnectionFailedError,
@@ -22,6 +23,7 @@ from lineage.proto import ArtifactType, Event, Execution, ExecutionType
 from lineage.track import Capture, capture_environment, current_run, fingerprint
 from lineage.track.metrics import Series
 from lineage.track.records import read_series
+from lineage.track.runs import plain
 from tests.conftest import FILE_BACKENDS
 from tests.store.helpers import snapshot
 from tests.track.helpers import props, record_runs
@@ -266,6 +268,12 @@ def test_metrics_and_series_are_kept(store: Any) -> None:
     assert values["auc"] == 0.8
     packed = read_series(metrics.custom_properties["series.loss"])  # packed bytes (D40)
     assert packed == Series((0, 1, 2), (0.9, 0.6, 0.4))
+    assert plain(metrics.custom_properties["series.loss"]) == {
+        "steps": [0, 1, 2],
+        "values": [0.9, 0.6, 0.4],
+    }
+    shown = format_value(metrics.custom_properties["series.loss"])  # as `lineage show` prints it
+    assert shown == "series of 3 points, steps 0…2, last 0.4"
     assert "series.auc" not in values
     assert metrics.name == f"{run.name}-metrics"
     assert props(store.get_executions_by_id([run.id])[0])["metric.loss"] == 0.4
