@@ -19,7 +19,7 @@ import re
 import threading
 import warnings
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
@@ -33,6 +33,7 @@ __all__ = [
     "RunScope",
     "TrainingInterrupted",
     "artifact_path",
+    "lazy_attributes",
     "metric_number",
     "param_value",
     "require",
@@ -112,6 +113,21 @@ class RunScope:
         if self.owned:
             self.run = None
             self.owned = False
+
+
+def lazy_attributes(
+    module: str, factories: Mapping[str, Callable[[], Any]]
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` that builds the classes that subclass a framework's base on
+    first access, so the module imports without the framework (D37)."""
+
+    def getattr_(name: str) -> Any:
+        factory = factories.get(name)
+        if factory is None:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        return factory()
+
+    return getattr_
 
 
 def metric_number(value: Any) -> float | None:

@@ -40,7 +40,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from lineage.errors import InvalidArgumentError
-from lineage.integrations._base import RunScope, TrainingInterrupted, metric_number, require
+from lineage.integrations._base import (
+    RunScope,
+    TrainingInterrupted,
+    lazy_attributes,
+    metric_number,
+    require,
+)
 from lineage.track import Run
 
 __all__ = ["LineageCallback", "TrainingInterrupted", "fit"]  # noqa: F822 (LineageCallback: lazy)
@@ -307,10 +313,7 @@ def _callback_class() -> type:
     return LineageCallback
 
 
-def __getattr__(name: str) -> Any:
-    if name == "LineageCallback":
-        return _callback_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, {"LineageCallback": _callback_class})
 
 
 def fit(model: Any, *args: Any, callback: Any = None, **kwargs: Any) -> Any:

@@ -39,7 +39,7 @@ from types import ModuleType
 from typing import Any
 
 from lineage.errors import LineageError
-from lineage.integrations._base import RunScope, metric_number, require
+from lineage.integrations._base import RunScope, lazy_attributes, metric_number, require
 from lineage.track import Run
 
 # LineageLogger subclasses the framework's Logger, so it is built on first access (__getattr__).
@@ -247,7 +247,4 @@ def _logger_class() -> type:
     return LineageLogger
 
 
-def __getattr__(name: str) -> Any:
-    if name == "LineageLogger":
-        return _logger_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, {"LineageLogger": _logger_class})

@@ -41,7 +41,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from lineage.errors import LineageError
-from lineage.integrations._base import RunScope, metric_number, require
+from lineage.integrations._base import RunScope, lazy_attributes, metric_number, require
 from lineage.track import Run, current_run
 
 # LineageCallback subclasses the framework's TrainerCallback: built on first access (__getattr__).
@@ -241,7 +241,4 @@ def _callback_class() -> type:
     return LineageCallback
 
 
-def __getattr__(name: str) -> Any:
-    if name == "LineageCallback":
-        return _callback_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, {"LineageCallback": _callback_class})

@@ -35,7 +35,13 @@ from types import TracebackType
 from typing import Any, Final
 
 from lineage.errors import InvalidArgumentError
-from lineage.integrations._base import Recorder, artifact_path, require, unique_name
+from lineage.integrations._base import (
+    Recorder,
+    artifact_path,
+    lazy_attributes,
+    require,
+    unique_name,
+)
 
 __all__ = ["booster_params", "callback"]  # and LineageCallback, built on first use
 
@@ -231,7 +237,4 @@ def _build(base: Any) -> type:
     return LineageCallback
 
 
-def __getattr__(name: str) -> Any:
-    if name == "LineageCallback":
-        return _callback_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, {"LineageCallback": _callback_class})
