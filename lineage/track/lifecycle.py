@@ -205,7 +205,8 @@ class Run:
             InvalidArgumentError: A bad name, a non-number value or a non-integer step.
             FailedPreconditionError: The run has ended.
         """
-        self._require_not_ended("log_metric")
+        if self._state not in _NOT_ENDED:
+            self._require_not_ended("log_metric")
         self._metrics.log(name, value, step)
 
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:

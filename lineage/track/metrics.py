@@ -159,9 +159,9 @@ class MetricLog:
 
     def __init__(self) -> None:
         self._names: set[str] = set()
-        self._final: dict[str, float] = {}
-        self._steps: dict[str, array[int]] = {}
-        self._values: dict[str, array[float]] = {}
+        self._order: dict[str, None] = {}  # metric names in the order first logged
+        self._scalars: dict[str, float] = {}  # the value of a metric logged once, no step
+        self._series: dict[str, tuple[array[int], array[float]]] = {}
         self._lock = threading.Lock()
 
     def log(self, name: str, value: Any, step: Any = None) -> None:
@@ -174,33 +174,28 @@ class MetricLog:
         if name not in self._names:  # a name is checked once (the common case is a loop)
             check_name(name)
             self._names.add(name)
-        kind = type(value)
-        number = value if kind is float else _check_value(name, value)
-        if step is None or type(step) is int:
-            at = step
-        else:
-            at = _check_step(name, step)
+        number = value if type(value) is float else _check_value(name, value)
+        if step is not None and type(step) is not int:
+            step = _check_step(name, step)
         with self._lock:
-            steps = self._steps.get(name)
-            if steps is not None and at is not None:  # a series going on: the common case
-                steps.append(at)
-                self._values[name].append(number)
-                self._final[name] = number
+            pair = self._series.get(name)
+            if pair is not None and step is not None:  # a series going on: the common case
+                pair[0].append(step)
+                pair[1].append(number)
                 return
-            seen = name in self._final
-            if at is not None or seen or steps is not None:
-                steps = self._steps.get(name)
-                if steps is None:
-                    steps = self._steps[name] = array("q")
-                    self._values[name] = array("d")
-                    if seen and at is None:  # the first value becomes step 0
-                        steps.append(0)
-                        self._values[name].append(self._final[name])
-                if at is None:
-                    at = steps[-1] + 1 if steps else 0
-                steps.append(at)
-                self._values[name].append(number)
-            self._final[name] = number
+            self._order.setdefault(name, None)
+            if pair is None:
+                if step is None and name not in self._scalars:
+                    self._scalars[name] = number
+                    return
+                pair = self._series[name] = (array("q"), array("d"))
+                if name in self._scalars:  # the first value becomes step 0
+                    pair[0].append(0)
+                    pair[1].append(self._scalars.pop(name))
+            if step is None:
+                step = pair[0][-1] + 1 if pair[0] else 0
+            pair[0].append(step)
+            pair[1].append(number)
 
     def log_many(self, metrics: Mapping[str, Any], step: Any = None) -> None:
         """Record several metrics at once (all checked before any is recorded)."""
@@ -221,13 +216,16 @@ class MetricLog:
     def final(self) -> dict[str, float]:
         """Metric name → the last value logged."""
         with self._lock:
-            return dict(self._final)
+            return {
+                name: self._series[name][1][-1] if name in self._series else self._scalars[name]
+                for name in self._order
+            }
 
     def series(self) -> dict[str, Series]:
         """Metric name → its series (thinned), for the metrics that have one."""
         with self._lock:
-            return {name: thin(self._steps[name], self._values[name]) for name in self._steps}
+            return {name: thin(*self._series[name]) for name in self._order if name in self._series}
 
     def __bool__(self) -> bool:
         with self._lock:
-            return bool(self._final)
+            return bool(self._order)
