@@ -57,6 +57,7 @@ _OUTPUTS: Final = {
     Event.INTERNAL_OUTPUT,
     Event.PENDING_OUTPUT,
 }
+_NOTEBOOK_SCRIPT: Final = cv.CODE_NOTEBOOK_SCRIPT[len(cv.CODE_PREFIX) :]
 _STATES: Final = ("NEW", "RUNNING", "COMPLETE", "FAILED", "CACHED", "CANCELED", "UNKNOWN")
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -243,13 +244,21 @@ class RunInfo:
         """A JSON-ready dict (times in ms since the epoch).
 
         Args:
-            details: False leaves out the installed packages and the metric series (for lists).
+            details: False leaves out the installed packages, the metric series and a notebook
+                run's script (for lists: their counts and sizes instead).
         """
         environment: dict[str, Any] | None = None
         if self.environment is not None:
             environment = self.environment.to_dict()
             if not details:
                 environment["packages"] = len(self.environment.packages)
+        code = dict(self.code)
+        script = code.get(_NOTEBOOK_SCRIPT)
+        if not details and isinstance(script, Mapping):  # lists carry its size, not the text
+            code[_NOTEBOOK_SCRIPT] = {
+                **{k: v for k, v in script.items() if k != "script"},
+                "bytes": len(str(script.get("script", "")).encode()),
+            }
         return {
             "id": self.id,
             "ref": self.ref,
@@ -271,7 +280,7 @@ class RunInfo:
             "notes": [{"text": n.text, "time": n.time, "user": n.user} for n in self.notes],
             "params": dict(self.params),
             "metrics": dict(self.metrics),
-            "code": dict(self.code),
+            "code": code,
             "inputs": [a.to_dict() for a in self.inputs],
             "outputs": [a.to_dict() for a in self.outputs],
             "configs": [a.to_dict() for a in self.configs],

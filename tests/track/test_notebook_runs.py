@@ -125,6 +125,10 @@ def test_a_notebook_run_records_its_path_hash_and_code_cells(two_runs: dict[str,
         f"jupytext {jupytext.__version__}",
     )
     assert "lr = 0.01\n" in recorded["script"]
+    listed = json.loads(invoke("--db", db, "runs", "ls", "--json").stdout)
+    summary = next(r for r in listed if r["id"] == second)["code"]["notebook_script"]
+    assert "script" not in summary  # a list carries the script's size, not its text
+    assert summary["bytes"] == len(recorded["script"].encode())
 
 
 def test_comparing_two_notebook_runs_shows_the_changed_cell(two_runs: dict[str, Any]) -> None:
