@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -46,3 +47,23 @@ def stop(process: subprocess.Popen[str]) -> None:
         reader.join(timeout=10)  # the server has exited: its stderr reaches its end
     if process.stderr is not None:
         process.stderr.close()
+
+
+def serve_with_ui(
+    db: str | os.PathLike[str], tokens: str | os.PathLike[str]
+) -> tuple[subprocess.Popen[str], str]:
+    """``lineage serve --ui`` on ``db`` behind the tokens file ``tokens``, both on free loopback
+    ports; returns the process and the web app's URL."""
+    return start(
+        "--db",
+        os.fspath(db),
+        "serve",
+        "--port",
+        "0",
+        "--tokens-file",
+        os.fspath(tokens),
+        "--ui",
+        "--ui-port",
+        "0",
+        pattern=r"(http://127\.0\.0\.1:\d+)/runs",
+    )

@@ -4,20 +4,23 @@
 batches, torch backend) ``reps`` times without lineage and ``reps`` times with the callback
 recording into a SQLite file (parameters, per-epoch series, the saved model as an output; no
 environment or git capture), and returns the two medians in seconds. The first fit of each kind
-is a warm-up and is not timed. Run in .venv-frameworks:
+is a warm-up and is not timed; the timed fits alternate. Run in .venv-frameworks:
 
     .venv-frameworks/bin/python bench/integrations/keras_bench.py [--reps 3]
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/, run as a script
+
+from integrations import _timing  # noqa: E402
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -63,20 +66,11 @@ def measure(reps: int) -> tuple[float, float]:
     warnings.filterwarnings("ignore", message="__array__ implementation")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        _fit(None, 0)
-        _fit(folder, 0)
-        plain = [_fit(None, i) for i in range(1, reps + 1)]
-        recorded = [_fit(folder, i) for i in range(1, reps + 1)]
-    return statistics.median(plain), statistics.median(recorded)
+        return _timing.interleaved(lambda record, i: _fit(folder if record else None, i), reps)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=3)
-    args = parser.parse_args()
-    plain, recorded = measure(args.reps)
-    print(f"fit without lineage: {plain * 1000:.1f} ms (median of {args.reps})")
-    print(f"fit with the callback: {recorded * 1000:.1f} ms (+{(recorded - plain) * 1000:.1f} ms)")
+    _timing.main(measure, __doc__ or "", "fit", reps=3)
 
 
 if __name__ == "__main__":

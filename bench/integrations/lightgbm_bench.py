@@ -13,12 +13,15 @@ training of each kind is a warm-up and is not timed; the two kinds alternate. Ru
 
 from __future__ import annotations
 
-import argparse
-import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/, run as a script
+
+from integrations import _timing  # noqa: E402
 
 SAMPLES = 500
 FEATURES = 10
@@ -62,25 +65,11 @@ def measure(reps: int) -> tuple[float, float]:
     """(median seconds of a tiny training without lineage, median with the callback)."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        _train(None, 0)
-        _train(folder, 0)
-        plain, recorded = [], []
-        for i in range(1, reps + 1):  # interleaved, so a busy moment hits both alike
-            plain.append(_train(None, i))
-            recorded.append(_train(folder, i))
-    return statistics.median(plain), statistics.median(recorded)
+        return _timing.interleaved(lambda record, i: _train(folder if record else None, i), reps)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5)
-    args = parser.parse_args()
-    plain, recorded = measure(args.reps)
-    print(f"training without lineage: {plain * 1000:.1f} ms (median of {args.reps})")
-    print(
-        f"training with the callback: {recorded * 1000:.1f} ms "
-        f"(+{(recorded - plain) * 1000:.1f} ms)"
-    )
+    _timing.main(measure, __doc__ or "", "training", reps=5)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,17 @@ in .venv-frameworks:
 
 from __future__ import annotations
 
-import argparse
 import logging
-import statistics
+import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/, run as a script
+
+from integrations import _timing  # noqa: E402
 
 EPOCHS = 3
 SAMPLES = 512
@@ -94,22 +97,11 @@ def measure(reps: int) -> tuple[float, float]:
         logging.getLogger(name).setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        _fit(folder, False, 0)
-        _fit(folder, True, 0)
-        plain, recorded = [], []
-        for i in range(1, reps + 1):  # interleaved, so drift in machine load hits both alike
-            plain.append(_fit(folder, False, i))
-            recorded.append(_fit(folder, True, i))
-    return statistics.median(plain), statistics.median(recorded)
+        return _timing.interleaved(lambda record, i: _fit(folder, record, i), reps)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=3)
-    args = parser.parse_args()
-    plain, recorded = measure(args.reps)
-    print(f"fit without lineage: {plain * 1000:.1f} ms (median of {args.reps})")
-    print(f"fit with the logger: {recorded * 1000:.1f} ms (+{(recorded - plain) * 1000:.1f} ms)")
+    _timing.main(measure, __doc__ or "", "fit", reps=3)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,15 @@ once, about a second) and the first fit of each kind are not timed. Run in .venv
 
 from __future__ import annotations
 
-import argparse
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/, run as a script
+
+from integrations import _timing  # noqa: E402
 
 SAMPLES = 500
 FEATURES = 10
@@ -59,12 +63,7 @@ def measure(reps: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5)
-    args = parser.parse_args()
-    plain, recorded = measure(args.reps)
-    print(f"fit without lineage: {plain * 1000:.1f} ms (median of {args.reps})")
-    print(f"fit with autolog: {recorded * 1000:.1f} ms (+{(recorded - plain) * 1000:.1f} ms)")
+    _timing.main(measure, __doc__ or "", "fit", reps=5)
 
 
 if __name__ == "__main__":

@@ -18,16 +18,19 @@ cannot run) it trains with a torch loop that fires the Trainer's events through 
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import logging
 import os
-import statistics
+import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/, run as a script
+
+from integrations import _timing  # noqa: E402
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -164,22 +167,11 @@ def measure(reps: int) -> tuple[float, float]:
     transformers.logging.disable_progress_bar()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        _train(folder, False, 0)
-        _train(folder, True, 0)
-        plain, recorded = [], []
-        for i in range(1, reps + 1):  # interleaved, so drift in machine load hits both alike
-            plain.append(_train(folder, False, i))
-            recorded.append(_train(folder, True, i))
-    return statistics.median(plain), statistics.median(recorded)
+        return _timing.interleaved(lambda record, i: _train(folder, record, i), reps)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=3)
-    args = parser.parse_args()
-    plain, recorded = measure(args.reps)
-    print(f"training ({MODE}) without lineage: {plain * 1000:.1f} ms (median of {args.reps})")
-    print(f"with the callback: {recorded * 1000:.1f} ms (+{(recorded - plain) * 1000:.1f} ms)")
+    _timing.main(measure, __doc__ or "", "training", reps=3)
 
 
 if __name__ == "__main__":

@@ -407,8 +407,6 @@ def _wrap_metric(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # ---------------------------------------------------------------------------------- helpers
-# unique_name, artifact_path, param_value and Recorder are shared with the xgboost and lightgbm
-# callbacks (so a run holding a pickled pipeline and a booster names them model and model-2).
 def _is_number(value: Any) -> bool:
     if type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
         value = value.item()

@@ -46,7 +46,7 @@ from lineage.track.metrics import Series, check_name, thin
 from lineage.track.params import collect_params
 from lineage.track.records import event as make_event
 from lineage.track.records import now_ms, set_series, set_value
-from lineage.track.runs import RunInfo
+from lineage.track.runs import RunInfo, plain
 from lineage.track.stores import TypeRequest, artifact_base, ensure_types
 
 __all__ = [
@@ -222,18 +222,16 @@ def _merge(old: Series | None, new: Series) -> Series:
 
 def _metrics_event(store: Any, execution_id: int, type_id: int) -> Any | None:
     """The Metrics artifact a run links with its OUTPUT event ``metrics``, or None."""
-    for ev in store.get_events_by_execution_ids([execution_id]):
-        steps = ev.path.steps
-        if (
-            ev.type == Event.OUTPUT
-            and steps
-            and steps[0].WhichOneof("value") == "key"
-            and steps[0].key == cv.EVENT_KEY_METRICS
-        ):
-            found = store.get_artifacts_by_id([int(ev.artifact_id)])
-            if found and int(found[0].type_id) == type_id:
-                return found[0]
-    return None
+    ids = [
+        int(ev.artifact_id)
+        for ev in store.get_events_by_execution_ids([execution_id])
+        if ev.type == Event.OUTPUT
+        and ev.path.steps
+        and ev.path.steps[0].WhichOneof("value") == "key"
+        and ev.path.steps[0].key == cv.EVENT_KEY_METRICS
+    ]
+    found = store.get_artifacts_by_id(ids) if ids else []
+    return next((a for a in found if int(a.type_id) == type_id), None)
 
 
 def add_series(
@@ -304,13 +302,12 @@ def add_series(
     if flat is not None:
         for key, value in flat.flat.items():
             set_value(updated.custom_properties[cv.PARAM_PREFIX + key], value)
-        tree: dict[str, Any] = {}
-        if cv.PARAMS in updated.custom_properties:
-            from google.protobuf import json_format
-
-            stored = updated.custom_properties[cv.PARAMS]
-            if stored.WhichOneof("value") == "struct_value":
-                tree = json_format.MessageToDict(stored.struct_value)
+        stored = (
+            plain(updated.custom_properties[cv.PARAMS])
+            if cv.PARAMS in updated.custom_properties
+            else None
+        )
+        tree: dict[str, Any] = dict(stored) if isinstance(stored, Mapping) else {}
         tree.update(flat.tree)
         set_value(updated.custom_properties[cv.PARAMS], tree)
     store.put_execution(updated, [(artifact, pair_event)], [])

@@ -41,9 +41,12 @@ __all__ = [
     "capture_git",
     "command_line",
     "find_notebook",
+    "git_env",
+    "git_output",
     "notebook_digest",
     "notebook_script",
     "script_cells",
+    "strip_credentials",
 ]
 
 #: Seconds a git subprocess may take before git is recorded as absent.
@@ -123,7 +126,8 @@ class CodeInfo:
     notebook_script_skipped: str | None = None
 
 
-def _git_env() -> dict[str, str]:
+def git_env() -> dict[str, str]:
+    """The environment git runs in: no optional index writes, no prompts, C locale."""
     env = dict(os.environ)
     env["GIT_OPTIONAL_LOCKS"] = "0"  # git status must not write the index
     env["GIT_TERMINAL_PROMPT"] = "0"
@@ -142,7 +146,7 @@ def _start(cwd: str, *args: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         stdin=subprocess.DEVNULL,
-        env=_git_env(),
+        env=git_env(),
         close_fds=False,  # Python's own descriptors are not inheritable (PEP 446)
     )
 
@@ -163,14 +167,25 @@ def _finish(proc: subprocess.Popen[bytes]) -> str | None:
     return None if out is None else out.decode("utf-8", "replace")
 
 
-def _strip_credentials(url: str) -> str:
+def git_output(cwd: str, *args: str) -> bytes | None:
+    """What ``git -C cwd ARGS`` printed, or None when git is missing, fails or times out."""
+    try:
+        return _output(_start(cwd, *args))
+    except OSError:
+        return None
+
+
+def strip_credentials(url: str, *, query: bool = True) -> str:
+    """``url`` without the user and password of its host (and without its query and fragment
+    when ``query`` is False: they may carry signed tokens)."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
-    if parts.scheme and "@" in parts.netloc:
+    if parts.scheme and ("@" in parts.netloc or not query):
         host = parts.netloc.rpartition("@")[2]
-        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+        rest = (parts.query, parts.fragment) if query else ("", "")
+        return urlunsplit((parts.scheme, host, parts.path, *rest))
     return url
 
 
@@ -182,7 +197,7 @@ def _remote(config: str | None) -> str | None:
         name = key[len("remote.") : -len(".url")]
         remotes.setdefault(name, value.strip())
     url = remotes.get("origin") or next(iter(remotes.values()), None)
-    return _strip_credentials(url) if url else None
+    return strip_credentials(url) if url else None
 
 
 def _sha256(data: bytes | None) -> str | None:
@@ -191,10 +206,7 @@ def _sha256(data: bytes | None) -> str | None:
 
 def _initial_diff(root: str) -> bytes | None:
     """The staged changes of a repository without commits (there is no HEAD to diff with)."""
-    try:
-        return _output(_start(root, "diff", "--cached", "--binary"))
-    except OSError:
-        return None
+    return git_output(root, "diff", "--cached", "--binary")
 
 
 def capture_git(directory: str | os.PathLike[str] | None = None) -> GitInfo | None:

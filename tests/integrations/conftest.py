@@ -8,10 +8,12 @@ skip, unless LINEAGE_ALLOW_MISSING_FRAMEWORKS=1 says this environment does not h
 from __future__ import annotations
 
 import importlib
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -59,3 +61,19 @@ def db(tmp_path: Path) -> str:
 def invoke(*args: str) -> Result:
     """Run the ``lineage`` CLI in-process; the output is what a user would read."""
     return CliRunner().invoke(cli, list(args), prog_name="lineage", catch_exceptions=False)
+
+
+def run_json(db: str, run: str | int | None) -> dict[str, Any]:
+    """What ``lineage runs show RUN --json`` prints, parsed."""
+    result = invoke("--db", db, "runs", "show", str(run), "--json")
+    assert result.exit_code == 0, result.output
+    shown: dict[str, Any] = json.loads(result.output)
+    return shown
+
+
+def runs_json(db: str) -> list[dict[str, Any]]:
+    """What ``lineage runs ls --json`` prints, parsed."""
+    result = invoke("--db", db, "runs", "ls", "--json")
+    assert result.exit_code == 0, result.output
+    runs: list[dict[str, Any]] = json.loads(result.output)
+    return runs

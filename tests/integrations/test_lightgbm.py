@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import gc
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import lineage
-from tests.integrations.conftest import OFF, framework, invoke
+from tests.integrations.conftest import OFF, framework, invoke, run_json, runs_json
 
 np = framework("numpy")
 lgb = framework("lightgbm")
@@ -31,20 +30,6 @@ def _datasets() -> tuple[Any, Any]:
     return train, lgb.Dataset(X[200:], label=y[200:], reference=train)
 
 
-def _show(db: str, run: str | int) -> dict[str, Any]:
-    result = invoke("--db", db, "runs", "show", str(run), "--json")
-    assert result.exit_code == 0, result.output
-    shown: dict[str, Any] = json.loads(result.output)
-    return shown
-
-
-def _runs(db: str) -> list[dict[str, Any]]:
-    result = invoke("--db", db, "runs", "ls", "--json")
-    assert result.exit_code == 0, result.output
-    runs: list[dict[str, Any]] = json.loads(result.output)
-    return runs
-
-
 def test_train_records_params_series_and_model(db: str, tmp_path: Path) -> None:
     train, valid = _datasets()
     history: dict[str, Any] = {}
@@ -60,8 +45,8 @@ def test_train_records_params_series_and_model(db: str, tmp_path: Path) -> None:
         ],
     )
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert (shown["type"], shown["state"]) == ("lightgbm", "COMPLETE")
     params = shown["params"]
     assert (params["learning_rate"], params["num_leaves"], params["objective"]) == (
@@ -103,8 +88,8 @@ def test_early_stopping_ends_the_run_with_the_best_iteration(db: str, tmp_path: 
     )
     assert booster.best_iteration < 100  # the data is noisy: it stops early
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["state"] == "COMPLETE"
     assert shown["metrics"]["best_iteration"] == booster.best_iteration
     # The round that stopped training is recorded too (the callback runs before early_stopping).
@@ -123,7 +108,7 @@ def test_two_trainings_compare(db: str, tmp_path: Path) -> None:
             valid_sets=[valid],
             callbacks=[lineage.lightgbm.callback(store=db, capture=OFF, artifacts_dir=tmp_path)],
         )
-    first, second = sorted(r["id"] for r in _runs(db))
+    first, second = sorted(r["id"] for r in runs_json(db))
     compared = invoke("--db", db, "runs", "compare", str(first), str(second))
     assert compared.exit_code == 0, compared.output
     [row] = [line for line in compared.output.splitlines() if line.startswith("│ num_leaves ")]
@@ -144,8 +129,8 @@ def test_sklearn_api_records_into_the_active_run(db: str, tmp_path: Path) -> Non
             callbacks=[lineage.lightgbm.callback(artifacts_dir=tmp_path)],
         )
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["type"] == "boost"
     assert shown["params"]["num_leaves"] == 5
     assert shown["series"]["holdout-binary_logloss"]["steps"] == list(range(6))
@@ -178,8 +163,8 @@ def test_a_failing_training_in_the_context_manager_is_failed(db: str, tmp_path: 
             callbacks=[cb],
         )
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["state"] == "FAILED"
     assert (shown["error_type"], shown["error_message"]) == ("ValueError", "the metric broke")
     assert shown["series"]["valid-mine"]["steps"] == [0, 1, 2]
@@ -202,7 +187,7 @@ def test_an_abandoned_training_is_failed_when_the_callback_goes(db: str, tmp_pat
     assert lineage.track.current_run() is None
     del cb
     gc.collect()
-    [listed] = _runs(db)
+    [listed] = runs_json(db)
     assert (listed["state"], listed["error_type"]) == ("FAILED", "TrainingInterrupted")
 
 

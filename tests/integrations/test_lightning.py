@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import lineage
-from tests.integrations.conftest import OFF, framework, invoke
+from tests.integrations.conftest import OFF, framework, invoke, run_json
 
 torch = framework("torch")
 pl = framework("lightning.pytorch")
@@ -83,13 +83,6 @@ def _train(root: Path, data: Path, lr: float, logger: Any, **kwargs: Any) -> Any
     return trainer
 
 
-def _show(db: str, run: str) -> dict[str, Any]:
-    result = invoke("--db", db, "runs", "show", run, "--json")
-    assert result.exit_code == 0, result.output
-    shown: dict[str, Any] = json.loads(result.output)
-    return shown
-
-
 def test_logger_records_its_own_run(db: str, tmp_path: Path) -> None:
     data = _dataset(tmp_path)
     logger = lineage.lightning.LineageLogger(store=db, capture=OFF, inputs=[data])
@@ -106,7 +99,7 @@ def test_logger_records_its_own_run(db: str, tmp_path: Path) -> None:
     # Lightning put the checkpoints under <root>/<logger name>/<run name>/checkpoints.
     assert Path(checkpoint.best_model_path).parent == tmp_path / "train" / run.name / "checkpoints"
 
-    shown = _show(db, str(run.id))
+    shown = run_json(db, str(run.id))
     assert shown["state"] == "COMPLETE"
     assert shown["type"] == "train"
     assert shown["params"] == {"lr": 0.05, "hidden": 8}
@@ -149,7 +142,7 @@ def test_logger_records_into_the_active_run(db: str, tmp_path: Path) -> None:
         run.log_metric("extra", 1.0)
     assert logger.run is run
     assert logger.version == run.name
-    shown = _show(db, str(run.id))
+    shown = run_json(db, str(run.id))
     assert shown["type"] == "finetune"
     assert shown["params"] == {"seed": 0, "lr": 0.1, "hidden": 8}
     assert {"train_loss", "val_loss", "extra"} <= set(shown["metrics"])
@@ -170,7 +163,7 @@ def test_a_failing_fit_ends_the_run_failed(db: str, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="diverged"):
         _trainer(tmp_path, logger).fit(Broken(), _loader(data), _loader(data))
     assert logger.run is not None
-    shown = _show(db, str(logger.run.id))
+    shown = run_json(db, str(logger.run.id))
     assert shown["state"] == "FAILED"
     assert shown["error_type"] == "ValueError"
     assert "diverged" in shown["error_message"]
@@ -218,7 +211,7 @@ def test_hyperparameters_that_are_objects_become_plain_values(db: str, tmp_path:
     model = WithObjects(lr=0.1, scale=torch.tensor(2.5), act=torch.nn.ReLU)
     _trainer(tmp_path, logger, epochs=1).fit(model, _loader(data), _loader(data))
     assert logger.run is not None
-    params = _show(db, str(logger.run.id))["params"]
+    params = run_json(db, str(logger.run.id))["params"]
     assert params["scale"] == 2.5
     assert params["act"] == "torch.nn.modules.activation.ReLU"
     with sqlite3.connect(db) as connection:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import lineage
-from tests.integrations.conftest import OFF, framework, invoke
+from tests.integrations.conftest import OFF, framework, invoke, run_json, runs_json
 
 np = framework("numpy")
 pd = framework("pandas")
@@ -50,26 +50,12 @@ def autolog(db: str, tmp_path: Path) -> Iterator[Path]:
     lineage.sklearn.autolog(disable=True)
 
 
-def _runs(db: str) -> list[dict[str, Any]]:
-    result = invoke("--db", db, "runs", "ls", "--json")
-    assert result.exit_code == 0, result.output
-    runs: list[dict[str, Any]] = json.loads(result.output)
-    return runs
-
-
-def _show(db: str, run: str | int) -> dict[str, Any]:
-    result = invoke("--db", db, "runs", "show", str(run), "--json")
-    assert result.exit_code == 0, result.output
-    shown: dict[str, Any] = json.loads(result.output)
-    return shown
-
-
 def test_a_fit_records_params_data_score_and_the_pickled_model(db: str, autolog: Path) -> None:
     X, y = _data()
     model = LogisticRegression(C=0.5, max_iter=200).fit(X, y)
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["type"] == "LogisticRegression"
     assert shown["state"] == "COMPLETE"
     assert shown["params"]["C"] == 0.5
@@ -103,8 +89,8 @@ def test_nested_fits_of_a_pipeline_in_a_grid_search_record_one_run(db: str, auto
     pipeline = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
     search = GridSearchCV(pipeline, {"clf__C": [0.1, 1.0]}, cv=3).fit(X, y)
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["type"] == "GridSearchCV"
     assert shown["params"]["cv"] == 3
     assert shown["params"]["estimator__clf__C"] == 1.0
@@ -119,7 +105,7 @@ def test_candidates_fitted_in_worker_threads_are_part_of_the_search(db: str, aut
     X, y = _data()
     with joblib.parallel_backend("threading", n_jobs=2):
         GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=3).fit(X, y)
-    assert [r["type"] for r in _runs(db)] == ["GridSearchCV"]
+    assert [r["type"] for r in runs_json(db)] == ["GridSearchCV"]
 
 
 def test_fits_inside_an_active_run_record_into_it_with_suffixes(db: str, autolog: Path) -> None:
@@ -134,8 +120,8 @@ def test_fits_inside_an_active_run_record_into_it_with_suffixes(db: str, autolog
         metrics.f1_score(y_test, big.predict(X_test), average=None)  # an array: not logged
         mse = metrics.mean_squared_error(y_test, big.predict_proba(X_test)[:, 1])
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["type"] == "compare-models"
     assert shown["metrics"]["accuracy_score"] == pytest.approx(first)
     assert shown["metrics"]["accuracy_score-2"] == pytest.approx(second)
@@ -153,8 +139,8 @@ def test_metrics_outside_any_run_are_not_recorded(db: str, autolog: Path) -> Non
     X, y = _data()
     model = LogisticRegression().fit(X, y)
     assert metrics.accuracy_score(y, model.predict(X)) > 0.5
-    [listed] = _runs(db)
-    assert set(_show(db, listed["id"])["metrics"]) == {"training_score"}
+    [listed] = runs_json(db)
+    assert set(run_json(db, listed["id"])["metrics"]) == {"training_score"}
 
 
 def test_two_runs_compare_by_params_metrics_and_data(db: str, autolog: Path) -> None:
@@ -162,14 +148,14 @@ def test_two_runs_compare_by_params_metrics_and_data(db: str, autolog: Path) -> 
     frame = pd.DataFrame(X, columns=["a", "b", "c"])
     LogisticRegression(C=0.1).fit(frame, y)
     LogisticRegression(C=1.0).fit(frame.copy(), y)  # another object, the same content
-    runs = sorted(r["id"] for r in _runs(db))
+    runs = sorted(r["id"] for r in runs_json(db))
     assert len(runs) == 2
 
     compared = invoke("--db", db, "runs", "compare", str(runs[0]), str(runs[1]))
     assert compared.exit_code == 0, compared.output
     [c_row] = [line for line in compared.output.splitlines() if line.startswith("│ C ")]
     assert [cell.strip() for cell in c_row.split("│")][2:4] == ["0.1", "1"]
-    first, second = _show(db, runs[0]), _show(db, runs[1])
+    first, second = run_json(db, runs[0]), run_json(db, runs[1])
     [x1] = [i for i in first["inputs"] if i["path"] == "X"]
     [x2] = [i for i in second["inputs"] if i["path"] == "X"]
     assert x1["id"] == x2["id"]  # the same data, one artifact
@@ -181,8 +167,8 @@ def test_a_failing_fit_records_a_failed_run_and_raises(db: str, autolog: Path) -
     with pytest.raises(ValueError, match="class"):
         LogisticRegression().fit(X, np.zeros(len(X)))  # one class only
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["state"] == "FAILED"
     assert shown["error_type"] == "ValueError"
     assert "class" in shown["error_message"]
@@ -208,7 +194,7 @@ def test_autolog_twice_patches_once(db: str, autolog: Path) -> None:
     lineage.sklearn.autolog(store=db, capture=OFF, artifacts_dir=autolog)
     X, y = _data()
     LogisticRegression().fit(X, y)
-    assert len(_runs(db)) == 1
+    assert len(runs_json(db)) == 1
     lineage.sklearn.autolog(disable=True)
     assert LogisticRegression.fit is ORIGINAL_FIT
 
@@ -231,8 +217,8 @@ class Memorizer(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 def test_a_users_estimator_is_recorded_with_plain_lists(db: str, autolog: Path) -> None:
     X, y = _data()
     Memorizer(label=1, scale=(1, 2)).fit(X.tolist(), y.tolist())
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["type"] == "Memorizer"
     assert shown["params"] == {"label": 1, "scale": "[1, 2]"}
     assert shown["metrics"]["training_score"] == pytest.approx(float(np.mean(y == 1)))

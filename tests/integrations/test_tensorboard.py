@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ import pytest
 
 import lineage
 from lineage.integrations import tensorboard as tb
-from tests.integrations.conftest import OFF, framework, invoke
+from tests.integrations.conftest import OFF, framework, invoke, run_json
 
 framework("tensorboard")
 writer_module = framework("torch.utils.tensorboard")
@@ -36,13 +35,6 @@ def _write_logdir(folder: Path) -> Path:
     return folder
 
 
-def _json(db: str, run: str) -> dict[str, Any]:
-    result = invoke("--db", db, "runs", "show", run, "--json")
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.output)
-    return data
-
-
 def test_import_records_series_and_hparams_in_an_ended_run(db: str, tmp_path: Path) -> None:
     logdir = _write_logdir(tmp_path / "logs")
     run = _ended_run(db, params={"seed": 1})
@@ -57,7 +49,7 @@ def test_import_records_series_and_hparams_in_an_ended_run(db: str, tmp_path: Pa
     assert re.search(r"│ accuracy\s+│ 0\.800000011920929 │ 4 steps\s+│", shown)  # float32
     assert re.search(r"│ optimizer\s+│ adam\s+│", shown)
     assert re.search(r"│ seed\s+│ 1\s+│", shown)  # the run's own parameters stay
-    data = _json(db, run.name)
+    data = run_json(db, run.name)
     assert data["series"]["loss"] == {
         "steps": [0, 1, 2, 3],
         "values": pytest.approx([1.0, 0.5, 1 / 3, 0.25]),
@@ -75,11 +67,11 @@ def test_import_merges_with_the_series_a_run_logged(db: str, tmp_path: Path) -> 
     assert (
         invoke("--db", db, "import", "tensorboard", str(logdir), "--run", run.name).exit_code == 0
     )
-    series = _json(db, run.name)["series"]["loss"]
+    series = run_json(db, run.name)["series"]["loss"]
     assert series["steps"] == [0, 1, 2, 3, 10]  # step 0 from the events replaces the run's
     assert series["values"][0] == 1.0
     assert series["values"][-1] == 1.5
-    assert _json(db, run.name)["metrics"]["loss"] == 1.5  # the value at the highest step
+    assert run_json(db, run.name)["metrics"]["loss"] == 1.5  # the value at the highest step
 
 
 def test_import_into_a_running_run_logs_into_it(db: str, tmp_path: Path) -> None:
@@ -91,7 +83,7 @@ def test_import_into_a_running_run_logs_into_it(db: str, tmp_path: Path) -> None
         refused = invoke("--db", db, "import", "tensorboard", str(logdir), "--run", run.name)
         assert refused.exit_code == 1
         assert "still running" in refused.output
-    data = _json(db, run.name)
+    data = run_json(db, run.name)
     assert data["series"]["accuracy"]["steps"] == [0, 1, 2, 3]
     assert data["params"]["lr"] == 0.25
 
@@ -175,7 +167,7 @@ def test_round_trip_gives_the_same_series_and_params(db: str, tmp_path: Path) ->
         ).exit_code
         == 0
     )
-    original, imported = _json(db, a.name), _json(db, copy.name)
+    original, imported = run_json(db, a.name), run_json(db, copy.name)
     assert imported["series"] == original["series"]  # exact: exported as float64
     assert imported["metrics"] == original["metrics"]
     assert imported["params"] == original["params"]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import lineage
-from tests.integrations.conftest import OFF, framework, invoke
+from tests.integrations.conftest import OFF, framework, invoke, run_json
 
 torch = framework("torch")
 transformers = framework("transformers")
@@ -128,13 +128,6 @@ def _trainer(out: Path, callback: Any, **kwargs: Any) -> Any:
     )
 
 
-def _show(db: str, run: int | None) -> dict[str, Any]:
-    result = invoke("--db", db, "runs", "show", str(run), "--json")
-    assert result.exit_code == 0, result.output
-    shown: dict[str, Any] = json.loads(result.output)
-    return shown
-
-
 def test_callback_records_params_metrics_and_checkpoints(db: str, tmp_path: Path) -> None:
     callback = lineage.transformers.LineageCallback(store=db, capture=OFF)
     trainer = _trainer(tmp_path / "out", callback)
@@ -143,7 +136,7 @@ def test_callback_records_params_metrics_and_checkpoints(db: str, tmp_path: Path
     run = callback.run
     assert run is not None
     assert run.state == "COMPLETE"
-    shown = _show(db, run.id)
+    shown = run_json(db, run.id)
     assert shown["type"] == "train"
     params = shown["params"]
     assert params["learning_rate"] == 1e-3
@@ -194,7 +187,7 @@ def test_callback_records_into_the_active_run(db: str, tmp_path: Path) -> None:
         trainer.save_model()
         metrics = trainer.evaluate()
         run.output(out, name="model", type="Model")
-    shown = _show(db, run.id)
+    shown = run_json(db, run.id)
     assert shown["type"] == "finetune"
     assert shown["params"]["task"] == "toy"
     assert shown["params"]["learning_rate"] == 1e-3
@@ -214,7 +207,7 @@ def test_a_model_saved_in_output_dir_is_recorded_at_train_end(db: str, tmp_path:
     callback = lineage.transformers.LineageCallback(store=db, capture=OFF, checkpoints=True)
     _trainer(out, callback, save_strategy="no").train()
     assert callback.run is not None
-    outputs = {o["path"]: o for o in _show(db, callback.run.id)["outputs"]}
+    outputs = {o["path"]: o for o in run_json(db, callback.run.id)["outputs"]}
     assert set(outputs) == {"model"}
     assert outputs["model"]["uri"] == str(out)
     assert outputs["model"]["type"] == "Model"
@@ -226,7 +219,7 @@ def test_loop_records_params_metrics_and_checkpoints(db: str, tmp_path: Path) ->
     run = callback.run
     assert run is not None
     assert run.state == "COMPLETE"
-    shown = _show(db, run.id)
+    shown = run_json(db, run.id)
     assert shown["type"] == "train"
     params = shown["params"]
     assert params["learning_rate"] == 1e-3

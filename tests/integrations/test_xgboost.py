@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 
 import lineage
-from tests.integrations.conftest import OFF, framework, invoke
+from tests.integrations.conftest import OFF, framework, invoke, run_json, runs_json
 
 np = framework("numpy")
 xgb = framework("xgboost")
@@ -27,20 +26,6 @@ def _data(seed: int = 0, n: int = 200) -> tuple[Any, Any]:
 def _dmatrices() -> tuple[Any, Any]:
     X, y = _data()
     return xgb.DMatrix(X[:150], label=y[:150]), xgb.DMatrix(X[150:], label=y[150:])
-
-
-def _show(db: str, run: str | int) -> dict[str, Any]:
-    result = invoke("--db", db, "runs", "show", str(run), "--json")
-    assert result.exit_code == 0, result.output
-    shown: dict[str, Any] = json.loads(result.output)
-    return shown
-
-
-def _runs(db: str) -> list[dict[str, Any]]:
-    result = invoke("--db", db, "runs", "ls", "--json")
-    assert result.exit_code == 0, result.output
-    runs: list[dict[str, Any]] = json.loads(result.output)
-    return runs
 
 
 PARAMS = {"objective": "binary:logistic", "eta": 0.3, "max_depth": 3, "eval_metric": "logloss"}
@@ -60,8 +45,8 @@ def test_train_records_params_series_and_model(db: str, tmp_path: Path) -> None:
         verbose_eval=False,
     )
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert (shown["type"], shown["state"]) == ("xgboost", "COMPLETE")
     params = shown["params"]
     assert (params["eta"], params["max_depth"]) == (0.3, 3)
@@ -95,7 +80,7 @@ def test_two_trainings_compare(db: str, tmp_path: Path) -> None:
             callbacks=[lineage.xgboost.callback(store=db, capture=OFF, artifacts_dir=tmp_path)],
             verbose_eval=False,
         )
-    first, second = sorted(r["id"] for r in _runs(db))
+    first, second = sorted(r["id"] for r in runs_json(db))
     compared = invoke("--db", db, "runs", "compare", str(first), str(second))
     assert compared.exit_code == 0, compared.output
     [row] = [line for line in compared.output.splitlines() if line.startswith("│ max_depth ")]
@@ -115,8 +100,8 @@ def test_sklearn_api_with_early_stopping(db: str, tmp_path: Path) -> None:
     )
     model.fit(X[:150], y[:150], eval_set=[(X[150:], y[150:])], verbose=False)
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["params"]["max_depth"] == 2
     assert shown["metrics"]["best_iteration"] == model.best_iteration
     steps = shown["series"]["validation_0-logloss"]["steps"]
@@ -138,8 +123,8 @@ def test_records_into_the_active_run(db: str, tmp_path: Path) -> None:
         )
         run.log_metric("after", 1.0)
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["type"] == "boost"
     assert shown["params"]["data"] == "v1"
     assert shown["params"]["max_depth"] == 3
@@ -174,8 +159,8 @@ def test_a_failing_training_in_the_context_manager_is_failed(db: str, tmp_path: 
             verbose_eval=False,
         )
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["state"] == "FAILED"
     assert (shown["error_type"], shown["error_message"]) == ("ValueError", "the metric broke")
     assert shown["series"]["valid-mine"]["steps"] == [0, 1, 2]
@@ -202,9 +187,9 @@ def test_an_abandoned_training_is_failed_when_the_callback_goes(db: str, tmp_pat
         train(cb, _failing_metric(1))
     assert lineage.track.current_run() is None  # the dead run is not left as the current one
     train(cb)  # the same callback again: the first run ends FAILED, a second one records
-    runs = {r["id"]: r for r in _runs(db)}
+    runs = {r["id"]: r for r in runs_json(db)}
     assert len(runs) == 2
-    first, second = (_show(db, i) for i in sorted(runs))
+    first, second = (run_json(db, i) for i in sorted(runs))
     assert (first["state"], first["error_type"]) == ("FAILED", "TrainingInterrupted")
     assert second["state"] == "COMPLETE"
 
@@ -212,7 +197,7 @@ def test_an_abandoned_training_is_failed_when_the_callback_goes(db: str, tmp_pat
         train(cb, _failing_metric(1))
     del cb
     gc.collect()
-    [third] = [r for r in _runs(db) if r["id"] not in runs]
+    [third] = [r for r in runs_json(db) if r["id"] not in runs]
     assert (third["state"], third["error_type"]) == ("FAILED", "TrainingInterrupted")
 
 
@@ -227,8 +212,8 @@ def test_sklearn_autolog_and_the_callback_record_one_run(db: str, tmp_path: Path
     finally:
         lineage.sklearn.autolog(disable=True)
 
-    [listed] = _runs(db)
-    shown = _show(db, listed["id"])
+    [listed] = runs_json(db)
+    shown = run_json(db, listed["id"])
     assert shown["type"] == "XGBClassifier"
     assert shown["series"]["validation_0-logloss"]["steps"] == [0, 1, 2]
     outputs = {o["path"]: o["uri"] for o in shown["outputs"]}

@@ -322,19 +322,7 @@ def test_serve_ui_takes_events_from_a_client_with_a_write_token(tmp_path: Path) 
     lineage.MetadataStore(str(db)).close()
     tokens = tmp_path / "tokens"
     tokens.write_text(f"{READ} read\n{WRITE} write\n")
-    process, url = servers.start(
-        "--db",
-        str(db),
-        "serve",
-        "--port",
-        "0",
-        "--tokens-file",
-        str(tokens),
-        "--ui",
-        "--ui-port",
-        "0",
-        pattern=r"(http://127\.0\.0\.1:\d+)/runs",
-    )
+    process, url = servers.serve_with_ui(db, tokens)
     try:
         first, second = small_run()
         with pytest.raises(Exception, match="403"):  # requests' HTTPError: a read token

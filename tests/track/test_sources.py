@@ -92,7 +92,8 @@ def test_a_lakefs_branch_is_not_a_fixed_version(tmp_path: Path) -> None:
     store = lineage.MetadataStore(f"sqlite:///{db}")
     (artifact,) = store.get_artifacts()  # reused by URI: a branch names no fixed version
     assert artifact.custom_properties["version_source"].string_value == "lakefs"
-    assert "unknown" not in artifact.custom_properties["fingerprint_skipped"].string_value
+    skipped = artifact.custom_properties["fingerprint_skipped"].string_value
+    assert skipped == "lakeFS ref 'main' is a branch or tag, not a commit: no fixed version"
 
 
 def test_s3_versions_of_one_object_are_numbered(tmp_path: Path) -> None:

@@ -90,19 +90,7 @@ def test_serve_ui_serves_the_web_app_beside_grpc_with_the_same_tokens(tmp_path: 
         record_demo_pipeline(store)
     tokens = tmp_path / "tokens"
     tokens.write_text(f"{READ} read\n")
-    process, url = servers.start(
-        "--db",
-        str(db),
-        "serve",
-        "--port",
-        "0",
-        "--tokens-file",
-        str(tokens),
-        "--ui",
-        "--ui-port",
-        "0",
-        pattern=r"(http://127\.0\.0\.1:\d+)/runs",
-    )
+    process, url = servers.serve_with_ui(db, tokens)
     try:
         with pytest.raises(urllib.error.HTTPError) as denied:
             urllib.request.urlopen(url + "/api/v1/nodes?q=churn-model", timeout=10)

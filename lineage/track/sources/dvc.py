@@ -20,11 +20,11 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
 from lineage.track.hashing import Fingerprint
+from lineage.track.source import strip_credentials
 from lineage.track.sources._files import cached_read, find_root, relative
 
 __all__ = ["DvcOut", "identify", "load_lock", "lookup", "out_fingerprint", "remote_url"]
@@ -198,19 +198,6 @@ def _config(root: str) -> dict[str, dict[str, str]]:
     return merged
 
 
-def _strip_credentials(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host += f":{parts.port}"
-        return urlunsplit((parts.scheme, host, parts.path, "", ""))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")) if parts.query else url
-
-
 def remote_url(root: str, name: str | None) -> tuple[str | None, str | None]:
     """(remote name, URL without credentials) for ``name``, else the default remote."""
     config = _config(root)
@@ -218,7 +205,7 @@ def remote_url(root: str, name: str | None) -> tuple[str | None, str | None]:
     if not name:
         return None, None
     url = config.get(f'remote "{name}"', {}).get("url")
-    return name, (_strip_credentials(url) if url else None)
+    return name, (strip_credentials(url, query=False) if url else None)
 
 
 def _tree(path: str) -> tuple[int, int]:

@@ -22,6 +22,7 @@ import subprocess
 from typing import Any
 
 from lineage.track.hashing import Fingerprint
+from lineage.track.source import git_env, git_output
 from lineage.track.sources._files import cached_read, find_root, relative
 
 __all__ = ["identify", "parse_pointer"]
@@ -31,7 +32,6 @@ POINTER_MAX = 1024
 _SPEC = b"version https://git-lfs.github.com/spec/v1"
 _OID = re.compile(rb"^oid sha256:([0-9a-f]{64})$", re.M)
 _SIZE = re.compile(rb"^size (\d+)$", re.M)
-_GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 
 
 def parse_pointer(data: bytes) -> tuple[str, int] | None:
@@ -56,23 +56,8 @@ def _uses_lfs(root: str, directory: str) -> bool:
     return any(cached_read(c, "lfs-attrs", lambda b: b"filter=lfs" in b) for c in candidates)
 
 
-def _git(root: str, args: list[str], stdin: bytes | None = None) -> bytes | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", root, *args],
-            input=stdin,
-            capture_output=True,
-            env={**os.environ, **_GIT_ENV},
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 else None
-
-
 def _index_entry(root: str, rel: str) -> dict[str, Any] | None:
-    out = _git(root, ["ls-files", "-s", "--debug", "--", rel])
+    out = git_output(root, "ls-files", "-s", "--debug", "--", rel)
     if not out:
         return None
     lines = out.decode(errors="replace").splitlines()
@@ -95,7 +80,7 @@ def _blob(root: str, sha: str) -> bytes | None:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, **_GIT_ENV},
+            env=git_env(),
         )
     except OSError:
         return None
