@@ -9,6 +9,10 @@ BIN := $(VENV)/bin
 MLMD_BIN := $(MLMD_VENV)/bin
 FW_VENV := .venv-frameworks
 FW_BIN := $(FW_VENV)/bin
+COMPAT_VENV := .venv-compat
+COMPAT_BIN := $(COMPAT_VENV)/bin
+# Google's ml-metadata 1.17.1 wheel, downloaded (never installed) for its own test file.
+MLMD_WHEEL_DIR := $(COMPAT_VENV)/ml-metadata-wheel
 PIP_FLAGS := --disable-pip-version-check --quiet
 
 # Database servers used by the MySQL/MariaDB and PostgreSQL tests (override from the environment).
@@ -20,7 +24,7 @@ PYTEST_FLAGS ?= -q
 DEMO_DB ?= demo-out/demo.db
 
 .PHONY: help setup graphviz git-lfs chromium ui-assets mysql-headers lint format typecheck test test-unit test-integrations test-compat \
-        test-mlmd-suite protos check-protos dump-schemas demo stress bench clean
+        test-mlmd-suite test-ml-metadata-compat protos check-protos dump-schemas demo stress bench clean
 
 help:
 	@echo "make setup        create .venv and .venv-mlmd, install Graphviz and the MariaDB client"
@@ -61,6 +65,19 @@ $(FW_BIN)/.installed: pyproject.toml tests/integrations/requirements.txt | mysql
 	$(FW_BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
+# lineage's ml_metadata package (compat/ml-metadata) in place of Google's, with protobuf 6,
+# TensorFlow and TFX 1.21 (ml-pipelines-sdk and tfx, both --no-deps: their ml-metadata>=1.21 pin
+# names Google's distribution, which has no protobuf 6 wheel here; docs/ml-metadata-compat.md).
+$(COMPAT_BIN)/.installed: pyproject.toml compat/ml-metadata/pyproject.toml tests/tfx/requirements.txt | mysql-headers
+	@test -x $(COMPAT_BIN)/python || $(MLMD_PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
+	$(COMPAT_BIN)/python -m pip install $(PIP_FLAGS) -r tests/tfx/requirements.txt \
+		-e '.[server,mysql,mysqlclient,postgresql]' -e 'compat/ml-metadata[grpc]'
+	$(COMPAT_BIN)/python -m pip install $(PIP_FLAGS) --no-deps 'ml-pipelines-sdk==1.21.0' 'tfx==1.21.0'
+	$(COMPAT_BIN)/python -m pip download $(PIP_FLAGS) --no-deps --only-binary=:all: \
+		--python-version 3.11 --platform manylinux2014_x86_64 -d $(MLMD_WHEEL_DIR) 'ml-metadata==1.17.1'
+	@touch $@
+
 # Git LFS, for the Git LFS integration's tests (a real repository with LFS objects).
 git-lfs:
 	@command -v git-lfs >/dev/null 2>&1 || { \
@@ -87,7 +104,7 @@ mysql-headers:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 			libmariadb-dev pkg-config gcc >/dev/null; }
 
-setup: $(BIN)/.installed $(MLMD_BIN)/.installed $(FW_BIN)/.installed graphviz git-lfs ui-assets chromium
+setup: $(BIN)/.installed $(MLMD_BIN)/.installed $(FW_BIN)/.installed $(COMPAT_BIN)/.installed graphviz git-lfs ui-assets chromium
 
 # The web app's browser libraries, from the npm registry as package-lock.json pins them, copied
 # into the package with their versions in their names (served offline, shipped in the wheel).
@@ -110,12 +127,12 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check lineage tests scripts bench
-	$(BIN)/ruff format --check lineage tests scripts bench
+	$(BIN)/ruff check lineage tests scripts bench compat
+	$(BIN)/ruff format --check lineage tests scripts bench compat
 
 format: $(BIN)/.installed
-	$(BIN)/ruff format lineage tests scripts bench
-	$(BIN)/ruff check --fix lineage tests scripts bench
+	$(BIN)/ruff format lineage tests scripts bench compat
+	$(BIN)/ruff check --fix lineage tests scripts bench compat
 
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
@@ -123,7 +140,7 @@ typecheck: $(BIN)/.installed
 # Unit, SQLite, MariaDB and PostgreSQL tests on the newest protobuf (no ml-metadata installed).
 test-unit: $(BIN)/.installed graphviz ui-assets chromium
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) -m "not compat and not slow" --ignore=tests/compat \
-		--ignore=tests/integrations --doctest-modules tests lineage
+		--ignore=tests/integrations --ignore=tests/tfx --doctest-modules tests lineage
 
 # Every integration against its real framework, tool or package (see tests/integrations).
 test-integrations: $(FW_BIN)/.installed git-lfs graphviz
@@ -147,7 +164,19 @@ test-mlmd-suite: $(MLMD_BIN)/.installed
 	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend mysql --client lineage
 	$(MLMD_BIN)/python scripts/run_mlmd_suite_grpc.py --backend postgresql --client lineage
 
-test: lint typecheck check-protos test-unit test-integrations test-compat test-mlmd-suite
+# lineage's ml_metadata package (compat/ml-metadata), with no Google ml-metadata installed: TFX
+# 1.21's own MLMD-layer tests, a TFX pipeline through its MLMD layer (on a SQLite file and
+# through `lineage serve`) that ml-metadata 1.17.1 then reads identically, the package's own
+# tests, and ml-metadata 1.17.1's suite with `import ml_metadata` giving this package.
+test-ml-metadata-compat: $(COMPAT_BIN)/.installed $(MLMD_BIN)/.installed
+	$(COMPAT_BIN)/python scripts/run_tfx_mlmd_tests.py
+	$(COMPAT_BIN)/python -m pytest $(PYTEST_FLAGS) -p no:cacheprovider tests/tfx
+	$(COMPAT_BIN)/python scripts/run_mlmd_suite.py --backend sqlite --wheel $(MLMD_WHEEL_DIR)/ml_metadata-1.17.1-*.whl
+	$(COMPAT_BIN)/python scripts/run_mlmd_suite.py --backend mysql --wheel $(MLMD_WHEEL_DIR)/ml_metadata-1.17.1-*.whl
+	$(COMPAT_BIN)/python scripts/run_mlmd_suite.py --backend postgresql --wheel $(MLMD_WHEEL_DIR)/ml_metadata-1.17.1-*.whl
+	$(COMPAT_BIN)/python scripts/run_mlmd_suite_grpc.py --backend sqlite --wheel $(MLMD_WHEEL_DIR)/ml_metadata-1.17.1-*.whl
+
+test: lint typecheck check-protos test-unit test-integrations test-compat test-mlmd-suite test-ml-metadata-compat
 
 protos: $(BIN)/.installed
 	$(BIN)/python scripts/gen_protos.py

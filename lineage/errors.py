@@ -109,9 +109,11 @@ _log = logging.getLogger(__name__)
 
 
 def _mlmd_errors() -> ModuleType | None:
-    """Return ``ml_metadata.errors`` when the package is installed, else None."""
+    """Return Google's ``ml_metadata.errors`` when that package is installed, else None."""
+    from lineage._upstream import google_ml_metadata_installed
+
     try:
-        if importlib.util.find_spec("ml_metadata") is None:
+        if not google_ml_metadata_installed():
             return None
         return importlib.import_module("ml_metadata.errors")
     except Exception:  # a broken ml_metadata install must not break lineage

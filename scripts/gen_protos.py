@@ -36,16 +36,25 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "schemas"
 OUTPUT_DIR = ROOT / "lineage" / "proto" / "_generated"
-SOURCES = ("metadata_store.proto", "metadata_store_service.proto", "lineage_service.proto")
+SOURCES = (
+    "metadata_store.proto",
+    "metadata_store_service.proto",
+    "simple_types.proto",
+    "lineage_service.proto",
+)
 
 # Descriptor names are fixed by ml-metadata; our Python package is not. lineage's own service
 # (lineage_service.proto, beyond MLMD) registers under lineage/proto/.
 DESCRIPTOR_DIR = "ml_metadata/proto"
 OWN_DESCRIPTOR_DIR = "lineage/proto"
 OWN_SOURCES = ("lineage_service.proto",)
+# ml-metadata's list of its system types (for ml_metadata.metadata_store.mlmd_types).
+SIMPLE_TYPES_DIR = "ml_metadata/simple_types/proto"
 
 
 def _descriptor_dir(source: str) -> str:
+    if source == "simple_types.proto":
+        return SIMPLE_TYPES_DIR
     return OWN_DESCRIPTOR_DIR if source in OWN_SOURCES else DESCRIPTOR_DIR
 
 
@@ -165,7 +174,9 @@ def _c_escape(data: bytes) -> str:
 def _python_module(proto_name: str) -> str:
     """Python module of a .proto dependency, as our generated code imports it."""
     stem = proto_name.removesuffix(".proto").replace("-", "_")
-    if proto_name.startswith((DESCRIPTOR_DIR + "/", OWN_DESCRIPTOR_DIR + "/")):
+    if proto_name.startswith(
+        (DESCRIPTOR_DIR + "/", OWN_DESCRIPTOR_DIR + "/", SIMPLE_TYPES_DIR + "/")
+    ):
         return f"{PYTHON_PACKAGE}.{stem.rsplit('/', 1)[1]}_pb2"
     return stem.replace("/", ".") + "_pb2"
 

@@ -1,11 +1,15 @@
 """Run ml-metadata 1.17.1's own test file, unmodified, against lineage.MetadataStore.
 
-Usage: python scripts/run_mlmd_suite.py --backend sqlite|mysql|postgresql
+Usage: python scripts/run_mlmd_suite.py --backend sqlite|mysql|postgresql [--wheel WHEEL]
 
 The test file is copied at run time from the installed ``ml_metadata`` wheel into a temporary
 directory (it is not part of this repository), next to ``tests/mlmd_suite/conftest.py``, which swaps
 the implementation in. The run passes only if all 108 cases pass: the 2 cases upstream marks
 ``xfail`` (they need ``TEST_TMPDIR``) run too, with ``--runxfail``.
+
+Where ``ml_metadata`` is lineage's compatibility package (compat/ml-metadata, in .venv-compat),
+the test file is read out of Google's wheel (``--wheel``) and ``import ml_metadata`` in it is
+lineage's package, with nothing swapped in on SQLite.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _mlmd_wheel import suite_source
+
 EXPECTED_CASES = 108
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,14 +32,24 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "mysql", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--wheel",
+        help="read the test file from this ml-metadata wheel (when ml_metadata is lineage's)",
+    )
     parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest")
     args = parser.parse_args()
 
-    import ml_metadata.metadata_store as mlmd_store
+    import ml_metadata
 
-    source = Path(mlmd_store.__file__).parent / "metadata_store_test.py"
+    which = (
+        "lineage's ml_metadata"
+        if getattr(ml_metadata, "__lineage_compat__", False)
+        else ("Google's ml_metadata")
+    )
     with tempfile.TemporaryDirectory(prefix="lineage-mlmd-suite-") as tmp:
-        work = Path(tmp)
+        source = suite_source(args.wheel, Path(tmp) / "source") / "metadata_store_test.py"
+        work = Path(tmp) / "suite"
+        work.mkdir()
         shutil.copy(source, work / "metadata_store_test.py")
         shutil.copy(ROOT / "tests" / "mlmd_suite" / "conftest.py", work / "conftest.py")
         (work / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
@@ -48,7 +64,7 @@ def main() -> int:
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")])),
         )
         command = [sys.executable, "-m", "pytest", "-q", "--runxfail", str(work), *args.pytest_args]
-        print(f"mlmd suite ({args.backend}): {' '.join(command)}", flush=True)
+        print(f"mlmd suite ({args.backend}, {which}): {' '.join(command)}", flush=True)
         code = subprocess.call(command, cwd=work, env=env)
         outcomes = json.loads(summary.read_text()) if summary.exists() else {}
     passed = outcomes.get("passed", 0)

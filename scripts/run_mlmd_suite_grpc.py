@@ -27,6 +27,8 @@ import time
 import uuid
 from pathlib import Path
 
+from _mlmd_wheel import suite_source
+
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_CASES = 108
 BROKEN_UPSTREAM = {
@@ -161,17 +163,19 @@ def main() -> int:
         default="mlmd",
         help="whose gRPC client runs the tests: ml-metadata's or lineage's remote store",
     )
+    parser.add_argument(
+        "--wheel",
+        help="read the test files from this ml-metadata wheel (when ml_metadata is lineage's)",
+    )
     args = parser.parse_args()
 
-    import ml_metadata.metadata_store as mlmd_store
-
-    source = Path(mlmd_store.__file__).parent
     with tempfile.TemporaryDirectory(prefix="lineage-mlmd-grpc-") as tmp:
         work = Path(tmp)
         if args.keep:
             work = args.keep
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir(parents=True)
+        source = suite_source(args.wheel, work / "source")
         upstream = work / "upstream"
         mended = work / "mended"
         for folder in (upstream, mended):

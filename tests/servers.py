@@ -67,3 +67,22 @@ def serve_with_ui(
         "0",
         pattern=r"(http://127\.0\.0\.1:\d+)/runs",
     )
+
+
+def serve_grpc(
+    db: str | os.PathLike[str], timeout: float = 60
+) -> tuple[subprocess.Popen[str], int]:
+    """``lineage serve`` on ``db`` on a free loopback port, once its database is ready.
+
+    Returns the process and the gRPC port.
+    """
+    process, port = start(
+        "--db", os.fspath(db), "serve", "--port", "0", pattern=r"on 127\.0\.0\.1:(\d+)"
+    )
+    deadline = time.monotonic() + timeout
+    while not any("database ready" in line for line in list(process.log)):  # type: ignore[attr-defined]
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop(process)
+            raise AssertionError("the server's database did not come up: " + "".join(process.log))  # type: ignore[attr-defined]
+        time.sleep(0.05)
+    return process, int(port)

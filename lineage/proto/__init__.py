@@ -1,7 +1,8 @@
 """MLMD's protocol buffer messages (``ml_metadata.Artifact``, ``ml_metadata.Execution``, ...).
 
-lineage reads and writes the same messages as ml-metadata 1.17.1. When the ``ml_metadata``
-package is installed, its generated modules are used, so the objects lineage returns are the
+lineage reads and writes the same messages as ml-metadata 1.17.1. When Google's ``ml_metadata``
+package is installed, its generated modules are used (not when ``ml_metadata`` is lineage's own
+compatibility package, compat/ml-metadata, which is these very modules), so the objects lineage returns are the
 ones ml-metadata code expects; otherwise lineage's own modules, generated from
 ``schemas/*.proto``, are used. The two register byte-identical descriptors under the same file
 names, so they can also be imported side by side in one process: whichever is imported first
@@ -20,21 +21,14 @@ For messages not re-exported here (request/response messages, nested types), use
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING
 
-
-def _ml_metadata_installed() -> bool:
-    try:
-        return importlib.util.find_spec("ml_metadata") is not None
-    except ValueError:  # in sys.modules without a __spec__, e.g. an alias set up by a test
-        return True
-
+from lineage._upstream import google_ml_metadata_installed
 
 if TYPE_CHECKING:
     # Type checkers always see lineage's generated stubs (mypy-protobuf).
     from lineage.proto._generated import metadata_store_pb2, metadata_store_service_pb2
-elif _ml_metadata_installed():
+elif google_ml_metadata_installed():
     try:
         from ml_metadata.proto import metadata_store_pb2, metadata_store_service_pb2
     except ImportError:  # an ml_metadata that cannot be imported is as good as none

@@ -21,7 +21,12 @@ pytestmark = pytest.mark.compat
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "lineage" / "proto" / "_generated"
-MODULES = ("metadata_store_pb2", "metadata_store_service_pb2")
+# ml-metadata's module path of each generated module (simple_types lives in its own package).
+UPSTREAM = {
+    "metadata_store_pb2": "ml_metadata.proto.metadata_store_pb2",
+    "metadata_store_service_pb2": "ml_metadata.proto.metadata_store_service_pb2",
+    "simple_types_pb2": "ml_metadata.simple_types.proto.simple_types_pb2",
+}
 
 
 def _load_gen_protos() -> ModuleType:
@@ -46,9 +51,9 @@ def _describe_difference(ours: bytes, theirs: bytes) -> str:
     return f"lengths differ: ours {len(ours)} bytes, ml-metadata {len(theirs)} bytes"
 
 
-@pytest.mark.parametrize("module_name", MODULES)
+@pytest.mark.parametrize("module_name", sorted(UPSTREAM))
 def test_descriptor_bytes_identical(module_name: str) -> None:
-    theirs = importlib.import_module(f"ml_metadata.proto.{module_name}")
+    theirs = importlib.import_module(UPSTREAM[module_name])
     # Read our bytes from the generated source, so that a mismatch is reported as a diff rather
     # than as a "duplicate file name" error from the descriptor pool.
     gen_protos = _load_gen_protos()
@@ -57,9 +62,9 @@ def test_descriptor_bytes_identical(module_name: str) -> None:
     assert ours == expected, _describe_difference(ours, expected)
 
 
-@pytest.mark.parametrize("module_name", MODULES)
+@pytest.mark.parametrize("module_name", sorted(UPSTREAM))
 def test_imported_module_descriptor_identical(module_name: str) -> None:
-    theirs = importlib.import_module(f"ml_metadata.proto.{module_name}")
+    theirs = importlib.import_module(UPSTREAM[module_name])
     ours = importlib.import_module(f"lineage.proto._generated.{module_name}")
     assert ours.DESCRIPTOR.serialized_pb == theirs.DESCRIPTOR.serialized_pb
     assert ours.DESCRIPTOR is theirs.DESCRIPTOR

@@ -5,6 +5,9 @@ temporary directory next to this conftest and runs pytest there. Importing this 
 ``ml_metadata.MetadataStore`` (and ``downgrade_schema``) for lineage's before pytest imports the
 test module, which binds the names at import time.
 
+Where ``ml_metadata`` is lineage's compatibility package (compat/ml-metadata), nothing is swapped
+on SQLite: the file runs on that package as installed.
+
 With ``LINEAGE_MLMD_SUITE_CLIENT=lineage`` (``scripts/run_mlmd_suite_grpc.py --client lineage``)
 the gRPC configs of ``--use_grpc_backend`` open lineage's remote store instead.
 
@@ -116,7 +119,12 @@ class RemoteSuiteStore(RemoteMetadataStore):
 
 
 CLIENT = os.environ.get("LINEAGE_MLMD_SUITE_CLIENT", "mlmd")
-for _target in (ml_metadata, mlmd_package, mlmd_module):
+# lineage's own ml_metadata package (compat/ml-metadata) already is lineage: on SQLite with
+# ml-metadata's client there is nothing to swap, so the file runs on the package as installed.
+AS_INSTALLED = (
+    getattr(ml_metadata, "__lineage_compat__", False) and BACKEND == "sqlite" and CLIENT == "mlmd"
+)
+for _target in () if AS_INSTALLED else (ml_metadata, mlmd_package, mlmd_module):
     _target.MetadataStore = (  # type: ignore[attr-defined]
         RemoteSuiteStore if CLIENT == "lineage" else RedirectedMetadataStore
     )

@@ -1,0 +1,1 @@
+"""ml-metadata's system types (mlmd.Dataset, mlmd.Train, ...)."""

@@ -1,0 +1,1 @@
+"""The ``SimpleTypes`` message (``simple_types_pb2``)."""
