@@ -1,9 +1,9 @@
 """MLMD's protocol buffer messages (``ml_metadata.Artifact``, ``ml_metadata.Execution``, ...).
 
 lineage reads and writes the same messages as ml-metadata 1.17.1. When Google's ``ml_metadata``
-package is installed, its generated modules are used (not when ``ml_metadata`` is lineage's own
-compatibility package, compat/ml-metadata, which is these very modules), so the objects lineage returns are the
-ones ml-metadata code expects; otherwise lineage's own modules, generated from
+package is installed, its generated modules are used, so the objects lineage returns are the
+ones ml-metadata code expects; otherwise (no ``ml_metadata``, or lineage's own compatibility
+package compat/ml-metadata, which is these very modules) lineage's own modules, generated from
 ``schemas/*.proto``, are used. The two register byte-identical descriptors under the same file
 names, so they can also be imported side by side in one process: whichever is imported first
 creates the message classes, and the other one gets the very same classes.

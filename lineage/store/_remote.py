@@ -32,6 +32,7 @@ from lineage.errors import (
     UnimplementedError,
     make_exception,
 )
+from lineage.store import _unbound
 from lineage.store._api_common import ExtraOptions, as_ints, as_message, as_messages
 from lineage.store._delete import Deleted
 from lineage.store._paging import Page
@@ -1166,3 +1167,7 @@ class RemoteMetadataStore(MetadataStore):
             plan_json=plan_json, applied_by=applied_by or "", compact=compact
         )
         return bool(self._lineage("ApplyErasure", request).already_applied)
+
+
+# ``MetadataStore.put_artifacts(remote_store, ...)`` runs the remote method (see _unbound).
+_unbound.dispatch_through_class(MetadataStore, RemoteMetadataStore)
