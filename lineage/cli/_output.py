@@ -126,14 +126,20 @@ def _unpack(any_value: Any) -> str:
 
 
 def format_value(value: Any) -> str:
-    """An MLMD ``Value`` as readable text (struct as compact JSON, proto as text format)."""
+    """An MLMD ``Value`` as readable text (struct as compact JSON, proto as text format, a double
+    as ``runs compare`` shows it)."""
     which = value.WhichOneof("value")
     if which is None:
         return ""
     if which == "struct_value":
         data = json_format.MessageToDict(value.struct_value)
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if which == "double_value":
+        from lineage.track.comparison import format_number
+
+        return format_number(value.double_value)
     if which == "proto_value":
+        from lineage.track.comparison import format_number
         from lineage.track.records import read_series
 
         series = read_series(value)
@@ -142,7 +148,7 @@ def format_value(value: Any) -> str:
                 return "series of 0 points"
             return (
                 f"series of {len(series):,} points, steps {series.steps[0]}…{series.steps[-1]}, "
-                f"last {series.values[-1]!r}"
+                f"last {format_number(series.values[-1])}"
             )
         return _unpack(value.proto_value)
     if which == "bool_value":

@@ -32,12 +32,15 @@ SCRIPT_FIELD = "notebook_script"
 
 
 def _text(value: Any) -> str:
+    """A parameter, metric or code value as a cell (reals as ``runs compare`` shows them)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return repr(value)
+        from lineage.track.comparison import format_number
+
+        return format_number(value)
     return str(value)
 
 

@@ -16,9 +16,9 @@ begins). What is recorded:
 * parameters: the ``TrainingArguments`` (``args.to_dict()``: ``param.learning_rate``,
   ``param.per_device_train_batch_size``, ...) and the model's config (``model.config.to_dict()``)
   under ``model_config`` (``param.model_config.hidden_size``). Keys that may hold a secret are
-  never recorded, at any depth: any key containing ``token``, ``password``, ``passwd``,
-  ``secret``, ``api_key`` or ``credential`` (``hub_token``, ``push_to_hub_token``, ...); in
-  the model config only, integer token ids (``pad_token_id``, ``eos_token_id``, ...) are kept;
+  never recorded, at any depth: any key that is secret by lineage's one redaction rule
+  (:func:`lineage.track.redaction.is_secret_name`: ``hub_token``, ``push_to_hub_token``, ...);
+  integer token ids (``pad_token_id``, ``eos_token_id``, ...) are not secrets and are kept;
 * metrics: everything numeric the Trainer logs (``loss``, ``learning_rate``, ``grad_norm``,
   ``epoch``, ``eval_*``, and the ``train_*`` summary at the end) as series with step
   ``state.global_step``. An ``evaluate()`` after training is recorded only into an active run;
@@ -43,14 +43,13 @@ from typing import Any, Final
 from lineage.errors import LineageError
 from lineage.integrations._base import RunScope, lazy_attributes, metric_number, require
 from lineage.track import Run, current_run
+from lineage.track.redaction import is_secret_name
 
 # LineageCallback subclasses the framework's TrainerCallback: built on first access (__getattr__).
 __all__ = ["LineageCallback", "safe_params"]  # noqa: F822
 
 _log = logging.getLogger("lineage.integrations.transformers")
 
-#: Parts of a key that mark its value as possibly secret (matched case-insensitively).
-SECRET_WORDS: Final = ("token", "password", "passwd", "secret", "api_key", "credential")
 #: Files whose presence at the top of ``output_dir`` shows a model was saved there.
 WEIGHT_FILES: Final = (
     "model.safetensors",
@@ -65,8 +64,7 @@ MODEL_CONFIG: Final = "model_config"
 
 
 def _secret(key: str) -> bool:
-    lowered = key.lower()
-    return any(word in lowered for word in SECRET_WORDS)
+    return is_secret_name(key)
 
 
 def _token_id(key: str, value: Any) -> bool:

@@ -28,6 +28,7 @@ from lineage.track.environment import Environment, capture_environment
 from lineage.track.hashing import Fingerprint, fingerprint, hash_file
 from lineage.track.lifecycle import ArtifactRecord, Run, current_run, run
 from lineage.track.pages import RunsPage, runs_page
+from lineage.track.redaction import Redaction
 from lineage.track.runs import (
     ArtifactInfo,
     EnvironmentInfo,
@@ -56,6 +57,7 @@ __all__ = [
     "GitInfo",
     "Note",
     "PipelineRun",
+    "Redaction",
     "Row",
     "Run",
     "RunInfo",

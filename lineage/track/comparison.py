@@ -44,13 +44,24 @@ from lineage.track.runs import ArtifactInfo, RunInfo, get_runs
 from lineage.track.source import script_cells
 from lineage.track.stores import StoreLike, open_store
 
-__all__ = ["SECTIONS", "CellChange", "Comparison", "NotebookDiff", "Row", "compare"]
+__all__ = [
+    "SECTIONS",
+    "SIGNIFICANT_DIGITS",
+    "CellChange",
+    "Comparison",
+    "NotebookDiff",
+    "Row",
+    "compare",
+    "format_number",
+]
 
 #: The sections of a comparison, in display order.
 SECTIONS: Final = ("params", "metrics", "code", "data", "environment", "packages")
 #: Sections shown in full even when ``all`` is False.
 ALWAYS_SHOWN: Final = frozenset({"metrics"})
 MISSING: Final = "—"
+#: Significant digits of a real in tables (unless fewer would hide a difference between runs).
+SIGNIFICANT_DIGITS: Final = 6
 NO_DIFFERENCE: Final = "No differences in parameters, code, data or environment."
 #: The ``code.*`` key of a notebook's script (compared cell by cell, not as a row).
 _SCRIPT_KEY: Final = cv.CODE_NOTEBOOK_SCRIPT[len(cv.CODE_PREFIX) :]
@@ -75,6 +86,21 @@ class Row:
         return len({_canonical(v) for v in self.values}) > 1
 
 
+def format_number(value: float) -> str:
+    """A real number as tables show it (``runs compare``, ``runs ls``, ``runs show``, ``show``).
+
+    Six significant digits, so float noise is gone (``0.8700000000000001`` → ``0.87``); a whole
+    number below 2**53 in full (times in milliseconds and sizes stored as doubles stay exact).
+
+    Example:
+        >>> format_number(0.8 + 0.07), format_number(1 / 3), format_number(1_700_000_000_123.0)
+        ('0.87', '0.333333', '1700000000123')
+    """
+    if math.isfinite(value) and value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return format(value, f".{SIGNIFICANT_DIGITS}g")
+
+
 def _text(value: Any, *, short: bool = True) -> str:
     if value is None:
         return MISSING
@@ -91,11 +117,8 @@ def _text(value: Any, *, short: bool = True) -> str:
 
 
 def _cells(row: Row) -> list[str]:
-    """A row's values as text: reals with 6 significant digits unless that hides a difference."""
-    short = [
-        format(v, ".6g") if isinstance(v, float) and not isinstance(v, bool) else _text(v)
-        for v in row.values
-    ]
+    """A row's values as text: reals by :func:`format_number` unless that hides a difference."""
+    short = [format_number(v) if isinstance(v, float) else _text(v) for v in row.values]
     if row.differs and len(set(short)) < len({_canonical(v) for v in row.values}):
         return [_text(v) for v in row.values]
     return short

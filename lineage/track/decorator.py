@@ -84,6 +84,7 @@ def component(
     store: StoreLike = None,
     tags: Any = (),
     capture: Any = None,
+    redact: Any = None,
 ) -> Any:
     """Decorate a function so that each call is recorded as a run.
 
@@ -104,6 +105,8 @@ def component(
             ``$LINEAGE_DB``, else ``./lineage.db``).
         tags: Tags for every run.
         capture: The captures to make (see :class:`lineage.track.Capture`).
+        redact: More secret names, a :class:`lineage.track.Redaction` or False, as
+            :func:`lineage.run` takes (arguments with secret names are recorded redacted).
 
     Returns:
         The decorated function (or a decorator).
@@ -123,6 +126,7 @@ def component(
         "store": store,
         "tags": tags,
         "capture": capture,
+        "redact": redact,
     }
     if fn is None:
         return lambda f: component(f, **options)
@@ -189,6 +193,7 @@ def _decorate(fn: Any, options: dict[str, Any]) -> Any:
             store=options["store"],
             tags=options["tags"],
             capture=options["capture"],
+            redact=options["redact"],
             function=function_name,
             code_directory=directory,
         )

@@ -64,10 +64,11 @@ from lineage.track.common import (
 )
 from lineage.track.environment import capture_environment
 from lineage.track.hashing import Fingerprint
-from lineage.track.linking import artifact_records, link
+from lineage.track.linking import artifact_records, environment_pair, link
 from lineage.track.metrics import MetricLog
 from lineage.track.params import Params, collect_params
 from lineage.track.records import Content, Resolution, now_ms, set_value
+from lineage.track.redaction import Redaction, redact_code
 from lineage.track.runs import RunInfo, get_run
 from lineage.track.runs import note as note_node
 from lineage.track.runs import tag as tag_node
@@ -133,6 +134,7 @@ class Run:
         function: str | None = None,
         code_directory: PathLike | None = None,
         command: str | None = None,
+        redact: Any = None,
     ) -> None:
         self._kwargs: dict[str, Any] = {
             "params": params,
@@ -146,6 +148,7 @@ class Run:
             "note": note,
             "capture": capture,
             "entry_point": entry_point,
+            "redact": redact,
         }
         self.type_name = check_text(name, "run name")
         self._base, self._strict_kind = execution_base(name, kind)
@@ -162,6 +165,7 @@ class Run:
             raise InvalidArgumentError(f"note must be a string, got {type(note).__name__}")
         self._initial_note = note
         self.capture = Capture.from_value(capture)
+        self.redaction = Redaction.from_value(redact)
         self._entry_point = entry_point
         self._function = function
         self._code_directory = code_directory
@@ -218,7 +222,7 @@ class Run:
         """Add parameters while the run lasts (checked now, recorded when the run ends)."""
         self._require_running("log_params")
         if self.capture.params:
-            collect_params(self._merge_sources(params))  # check now, not at the end
+            collect_params(self._merge_sources(params), redact=self.redaction)  # check now
             self._late_params.append(params)
 
     def input(
@@ -365,7 +369,8 @@ class Run:
         pipeline_run = current_pipeline()
         self._start_ms = now_ms()
         # 1. Check and capture everything that needs no store: nothing is written on error.
-        self.params = collect_params(self._params_source) if self.capture.params else self.params
+        if self.capture.params:
+            self.params = collect_params(self._params_source, redact=self.redaction)
         inputs = [self._pending(spec, Event.INPUT) for spec in self._input_specs]
         configs = [
             Content(
@@ -387,6 +392,7 @@ class Run:
         )
         if self._command is not None:  # what ran is known (an imported pipeline's stage)
             self.code = dataclasses.replace(self.code, command=self._command)
+        self.code = redact_code(self.code, self.redaction, self.params.secret_values)
         env = capture_environment() if self.capture.environment else None
         self._user_name = user_name() if self.capture.user else None
         self._host = socket.gethostname() if self.capture.host else None
@@ -446,7 +452,7 @@ class Run:
             link(pending_all, resolutions, type_ids, pairs, placed, when=self._start_ms)
             env_index = len(pairs)
             if env is not None:
-                pairs.append(self._environment_pair(store, env, type_ids))
+                pairs.append(environment_pair(store, env, type_ids, self._start_ms))
                 placed.append((None, None))
             try:
                 execution_id, artifact_ids, context_ids = store.put_execution(
@@ -601,25 +607,6 @@ class Run:
                 unique.append(item)
         return unique
 
-    def _environment_pair(
-        self, store: Any, env: Any, type_ids: Mapping[tuple[str, str], int]
-    ) -> tuple[Any, Any]:
-        step = records.event(Event.INPUT, (cv.EVENT_KEY_ENVIRONMENT,), self._start_ms)
-        known = cache_for(store).environments.get(env.digest)
-        if known is None:
-            try:
-                found = store.get_artifacts_by_external_ids([env.external_id])
-            except LineageError:
-                found = []
-            known = int(found[0].id) if found else None
-        if known is not None:
-            step.artifact_id = known
-            return (None, step)
-        return (
-            records.environment_artifact(env, type_ids[("artifact", cv.ENVIRONMENT_TYPE)]),
-            step,
-        )
-
     def _execution_message(self, type_id: int) -> Any:
         execution = Execution(type_id=type_id, name=self.name or "", last_known_state=self._state)  # type: ignore[arg-type]
         props = execution.custom_properties
@@ -681,7 +668,7 @@ class Run:
         props = execution.custom_properties
         set_value(props[cv.RUN_END_TIME], end_ms)
         if self._late_params and self.capture.params:
-            self.params = collect_params(self._merge_sources([]))
+            self.params = collect_params(self._merge_sources([]), redact=self.redaction)
             for key in [k for k in props if k.startswith(cv.PARAM_PREFIX)]:
                 del props[key]
             for key, value in self.params.flat.items():
@@ -689,7 +676,7 @@ class Run:
             set_value(props[cv.PARAMS], self.params.tree)
         if error is not None:
             props[cv.RUN_ERROR_TYPE].string_value = type(error).__qualname__
-            message = str(error)
+            message = self.redaction.text(str(error), self.params.secret_values)
             if len(message) > MAX_ERROR_MESSAGE:
                 message = message[: MAX_ERROR_MESSAGE - 1] + "…"
             props[cv.RUN_ERROR_MESSAGE].string_value = message
@@ -764,6 +751,7 @@ def run(
     note: str | None = None,
     capture: Any = None,
     entry_point: PathLike | None = None,
+    redact: Any = None,
 ) -> Run:
     """A run to record: use it as ``with lineage.run(...) as run:`` or as a decorator.
 
@@ -786,12 +774,15 @@ def run(
         capture: Which automatic captures to make (a :class:`Capture`, a mapping such as
             ``{"environment": False}``, or False for none); see :class:`Capture`.
         entry_point: The script or notebook to record instead of the detected one.
+        redact: More secret names (a list, added to the defaults), a
+            :class:`~lineage.track.Redaction` (its names replace them), or False (record
+            everything as given); see :mod:`lineage.track.redaction`.
 
     Returns:
         The :class:`Run` (not started yet: entering the ``with`` block starts it).
 
     Raises:
-        InvalidArgumentError: A bad name, kind, tag or capture switch.
+        InvalidArgumentError: A bad name, kind, tag, capture switch or redaction name.
     """
     return Run(
         name,
@@ -807,4 +798,5 @@ def run(
         note=note,
         capture=capture,
         entry_point=entry_point,
+        redact=redact,
     )

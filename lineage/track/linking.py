@@ -6,19 +6,23 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from lineage import conventions as cv
+from lineage.errors import LineageError
 from lineage.proto import Event
 from lineage.track.common import ArtifactRecord, Pending, path_text
+from lineage.track.environment import Environment
 from lineage.track.records import (
     Resolution,
     add_note,
     config_artifact,
     data_artifact,
+    environment_artifact,
     event,
     int_value,
     set_tags,
 )
+from lineage.track.stores import cache_for
 
-__all__ = ["artifact_records", "link"]
+__all__ = ["artifact_records", "environment_pair", "link"]
 
 
 def link(
@@ -94,3 +98,21 @@ def artifact_records(
             ),
             reused=stored is not None,
         )
+
+
+def environment_pair(
+    store: Any, env: Environment, type_ids: Mapping[tuple[str, str], int], when: int
+) -> tuple[Any, Any]:
+    """The (artifact, event) pair of a run's environment: (None, event) when it is stored."""
+    step = event(Event.INPUT, (cv.EVENT_KEY_ENVIRONMENT,), when)
+    known = cache_for(store).environments.get(env.digest)
+    if known is None:
+        try:
+            found = store.get_artifacts_by_external_ids([env.external_id])
+        except LineageError:
+            found = []
+        known = int(found[0].id) if found else None
+    if known is not None:
+        step.artifact_id = known
+        return (None, step)
+    return (environment_artifact(env, type_ids[("artifact", cv.ENVIRONMENT_TYPE)]), step)

@@ -4,7 +4,9 @@ Parameters are normalized to a JSON-like tree (mappings with string keys, lists,
 numbers, booleans and None) before anything is written; a value that cannot be represented
 raises :class:`~lineage.errors.InvalidArgumentError` naming its path. Config files (``.yaml``,
 ``.yml``, ``.toml``, ``.json``) are read, hashed and parsed; their values merge into the tree in
-the order given, later sources overriding earlier ones key by key.
+the order given, later sources overriding earlier ones key by key. Secret values (a
+``password``, an ``api_key``, the password of a URL) are then replaced by ``<redacted>``, in the
+tree and in each config file's values (:mod:`lineage.track.redaction`).
 
 Example:
     >>> import argparse
@@ -24,11 +26,12 @@ import numbers
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from lineage.errors import InvalidArgumentError
 from lineage.track.hashing import hash_bytes
+from lineage.track.redaction import Redaction
 
 __all__ = [
     "CONFIG_SUFFIXES",
@@ -75,11 +78,14 @@ class Params:
         tree: The merged parameter tree (JSON-ready).
         flat: Dotted path → scalar (lists, None and empty mappings as JSON text).
         configs: The config files the tree was read from, in the order given.
+        secret_values: The texts that were redacted, to redact them wherever else they appear
+            (the command line); left out of ``repr``.
     """
 
     tree: Mapping[str, Any]
     flat: Mapping[str, Scalar]
     configs: tuple[ConfigFile, ...] = ()
+    secret_values: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
 
 def _type_name(value: Any) -> str:
@@ -245,15 +251,16 @@ def _is_path(value: Any) -> bool:
     return isinstance(value, (str, os.PathLike))
 
 
-def collect_params(sources: Any) -> Params:
-    """Check, normalize and merge parameters from one source or a list of sources.
+def collect_params(sources: Any, *, redact: Redaction | None = None) -> Params:
+    """Check, normalize, merge and redact parameters from one source or a list of sources.
 
     Args:
         sources: None, a mapping, an argparse Namespace, a dataclass instance, a config file
             path (str or PathLike), or a list/tuple of these, merged in order.
+        redact: The redaction rule (default: :meth:`Redaction.from_env`).
 
     Returns:
-        The merged :class:`Params`.
+        The merged, redacted :class:`Params`.
 
     Raises:
         InvalidArgumentError: A value that cannot be recorded, a config file that cannot be
@@ -280,4 +287,9 @@ def collect_params(sources: Any) -> Params:
                 f"config file path, got {_type_name(source)}"
             )
         tree = _merge(tree, normalize(source, "params"))
-    return Params(tree=tree, flat=flatten(tree), configs=tuple(configs))
+    rule = Redaction.from_env() if redact is None else redact
+    tree, hidden = rule.tree(tree)
+    for i, config in enumerate(configs):
+        values, more = rule.tree(config.values)
+        configs[i], hidden = dataclasses.replace(config, values=values), hidden | more
+    return Params(tree=tree, flat=flatten(tree), configs=tuple(configs), secret_values=hidden)

@@ -175,15 +175,26 @@ def git_output(cwd: str, *args: str) -> bytes | None:
         return None
 
 
-def strip_credentials(url: str, *, query: bool = True) -> str:
+def strip_credentials(url: str, *, query: bool = True, marker: str | None = None) -> str:
     """``url`` without the user and password of its host (and without its query and fragment
-    when ``query`` is False: they may carry signed tokens)."""
+    when ``query`` is False: they may carry signed tokens).
+
+    With ``marker``, the user name is kept and only a password is replaced, by ``marker``.
+
+    Example:
+        >>> strip_credentials("https://u:pw@host/r.git"), strip_credentials(
+        ...     "mysql://u:pw@host/db", marker="<redacted>")
+        ('https://host/r.git', 'mysql://u:<redacted>@host/db')
+    """
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
     if parts.scheme and ("@" in parts.netloc or not query):
-        host = parts.netloc.rpartition("@")[2]
+        userinfo, at, host = parts.netloc.rpartition("@")
+        if marker is not None and at:
+            user, colon, _ = userinfo.partition(":")
+            host = f"{user}{colon and ':' + marker}@{host}"
         rest = (parts.query, parts.fragment) if query else ("", "")
         return urlunsplit((parts.scheme, host, parts.path, *rest))
     return url

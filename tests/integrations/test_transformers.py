@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import lineage
+from lineage.track.redaction import is_secret_name
 from tests.integrations.conftest import OFF, framework, invoke, run_json
 
 torch = framework("torch")
@@ -144,8 +145,14 @@ def test_callback_records_params_metrics_and_checkpoints(db: str, tmp_path: Path
     assert params["model_config.hidden_size"] == 16
     assert params["model_config.num_attention_heads"] == 2
     assert params["model_config.pad_token_id"] == 0  # token ids are not secrets
+    # Names with "token" that are not secrets are kept (counts, flags and the token ids);
+    # hub_token is the only secret among them and is never recorded.
     tokens = sorted(k for k in params if "token" in k.lower())
-    assert tokens == [f"model_config.{n}_token_id" for n in ("bos", "eos", "pad")]
+    assert "hub_token" not in tokens
+    assert [k for k in tokens if k.startswith("model_config.")] == [
+        f"model_config.{n}_token_id" for n in ("bos", "eos", "pad")
+    ]
+    assert not [k for k in tokens if is_secret_name(k.rsplit(".", 1)[-1])]
 
     series = shown["series"]
     assert series["loss"]["steps"] == [1, 2, 3, 4]
@@ -227,8 +234,14 @@ def test_loop_records_params_metrics_and_checkpoints(db: str, tmp_path: Path) ->
     assert params["model_config.hidden_size"] == 16
     assert params["model_config.model_type"] == "bert"
     assert params["model_config.pad_token_id"] == 0  # token ids are not secrets
+    # Names with "token" that are not secrets are kept (counts, flags and the token ids);
+    # hub_token is the only secret among them and is never recorded.
     tokens = sorted(k for k in params if "token" in k.lower())
-    assert tokens == [f"model_config.{n}_token_id" for n in ("bos", "eos", "pad")]
+    assert "hub_token" not in tokens
+    assert [k for k in tokens if k.startswith("model_config.")] == [
+        f"model_config.{n}_token_id" for n in ("bos", "eos", "pad")
+    ]
+    assert not [k for k in tokens if is_secret_name(k.rsplit(".", 1)[-1])]
     assert shown["series"]["loss"]["steps"] == [1, 2, 3, 4]
     assert shown["series"]["eval_loss"]["steps"] == [2, 4]
     assert "note" not in shown["metrics"]  # text is not a metric

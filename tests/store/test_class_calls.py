@@ -1,4 +1,4 @@
-"""``MetadataStore.method(store, ...)``, as ml-metadata code sometimes calls it, on every backend."""
+"""``MetadataStore.method(store, ...)``, as ml-metadata code calls it, on every backend."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ def _clean_slate(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No store, cache or capture setting leaks from one test into the next."""
     monkeypatch.delenv("LINEAGE_DB", raising=False)
     monkeypatch.delenv("LINEAGE_NO_CAPTURE", raising=False)
+    monkeypatch.delenv("LINEAGE_REDACT", raising=False)
     yield
     stores.close_stores()
     stores.clear_caches()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,50 @@ def test_a_missing_store_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "no store at" in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+@pytest.fixture
+def noisy(tmp_path: Path) -> dict[str, Any]:
+    """A run whose parameter and metric are floats with binary noise (0.8 + 0.07)."""
+    path = tmp_path / "noisy.db"
+    with lineage.run(
+        "train", params={"lr": 0.8 + 0.07, "epochs": 3}, store=path, capture=OFF
+    ) as run:
+        run.log_metric("acc", 0.8 + 0.07)
+        run.log_metric("loss", 1 / 3)
+        run.log_metric("acc", 0.8 + 0.07, step=1)
+    assert 0.8 + 0.07 == 0.8700000000000001
+    return {"path": str(path), "id": run.id}
+
+
+def test_runs_ls_shows_numbers_as_runs_compare_does(noisy: dict[str, Any]) -> None:
+    out = invoke("--db", noisy["path"], "runs", "ls").stdout
+    assert "acc=0.87 loss=0.333333" in out
+    assert "0.8700000000000001" not in out
+    listed = json.loads(invoke("--db", noisy["path"], "runs", "ls", "--json").stdout)
+    assert listed[0]["metrics"]["acc"] == 0.8700000000000001  # JSON keeps the exact value
+
+
+def test_runs_show_shows_numbers_as_runs_compare_does(noisy: dict[str, Any]) -> None:
+    out = invoke("--db", noisy["path"], "runs", "show", str(noisy["id"])).stdout
+    assert "0.8700000000000001" not in out
+    params = out[out.index("Parameters") : out.index("Metrics")]
+    assert re.search(r"│ lr\s+│ 0\.87\s+│", params)
+    assert re.search(r"│ epochs\s+│ 3\s+│", params)
+    metrics = out[out.index("Metrics") :]
+    assert re.search(r"│ acc\s+│ 0\.87\s+│", metrics)
+    assert re.search(r"│ loss\s+│ 0\.333333\s+│", metrics)
+
+
+def test_show_and_ls_executions_show_numbers_as_runs_compare_does(noisy: dict[str, Any]) -> None:
+    shown = invoke("--db", noisy["path"], "show", f"execution:{noisy['id']}").stdout
+    assert re.search(r"│ metric\.acc\s+│ custom │ 0\.87\s+│", shown)
+    assert re.search(r"│ param\.lr\s+│ custom │ 0\.87\s+│", shown)
+    start = re.search(r"│ run\.start_time\s+│ custom │ (\d+)\s+│", shown)
+    assert start is not None  # milliseconds stored as a double, shown in full
+    assert len(start.group(1)) == 13
+    listed = invoke("--db", noisy["path"], "ls", "executions").stdout
+    assert "0.8700000000000001" not in listed
+    artifacts = invoke("--db", noisy["path"], "ls", "artifacts").stdout
+    assert "acc=0.87" in artifacts  # the Metrics artifact's final value
+    assert "last 0.87" in artifacts  # and its series

@@ -14,7 +14,7 @@ from rich.console import Console
 import lineage
 from lineage.errors import InvalidArgumentError, NotFoundError
 from lineage.track import Comparison, RunInfo, capture_environment
-from lineage.track.comparison import build
+from lineage.track.comparison import build, format_number
 from lineage.track.runs import EnvironmentInfo
 from tests.track.helpers import git
 
@@ -166,3 +166,17 @@ def test_reals_are_shortened_unless_that_hides_a_difference() -> None:
     far = build([_info(1, {}, x=0.9370629370629371), _info(2, {}, x=0.965034965034965)])
     assert "| **x** | 0.937063 | 0.965035 |" in far.to_markdown()
     assert far.to_dict()["sections"]["params"]["x"] == [0.9370629370629371, 0.965034965034965]
+
+
+def test_format_number_is_the_one_formatter_of_reals() -> None:
+    assert format_number(0.8 + 0.07) == "0.87"
+    assert format_number(1 / 3) == "0.333333"
+    assert format_number(3.0) == "3"
+    assert format_number(-2.0) == "-2"
+    assert format_number(1_796_667_693_361.0) == "1796667693361"  # a time in ms, as a double
+    assert format_number(2.0**60) == "1.15292e+18"
+    assert format_number(1.5e-7) == "1.5e-07"
+    assert [format_number(v) for v in (float("nan"), float("inf"))] == ["nan", "inf"]
+    noisy = build([_info(1, {}, acc=0.8 + 0.07, n=1e6), _info(2, {}, acc=0.9, n=2e6)])
+    assert "| **acc** | 0.87 | 0.9 |" in noisy.to_markdown()
+    assert "| **n** | 1000000 | 2000000 |" in noisy.to_markdown()
