@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,14 +17,11 @@ from lineage.store._limits import check_step_key
 from lineage.store._nodes import insert_many, node_select, read_nodes
 
 __all__ = [
-    "EVENT_ORDER",
-    "events_from_rows",
     "existing_ids",
     "get_children_contexts",
     "get_contexts_of",
     "get_events",
     "get_parent_contexts",
-    "path_field",
     "path_rows",
     "put_attributions_and_associations",
     "put_events",
@@ -144,151 +140,78 @@ def _refuse_existing_events(tx: Tx, keys: set[tuple[int, int, int]]) -> None:
             )
 
 
-#: ml-metadata's order of ``get_events_by_*_ids``, by the column the ids name. Its statement has
-#: no ORDER BY; it returns rows in the order of the index it reads: ``idx_event_execution_id``
-#: (execution id, then the event's id) or the ``UNIQUE(artifact_id, execution_id, type)`` index.
-#: That is what it returns on SQLite and, once the table is large enough for the index to be
-#: used, on MySQL (on a small MySQL or any PostgreSQL table it returns the table's row order).
-EVENT_ORDER = {
+_EVENT_ORDER = {
     "execution_id": ("execution_id", "id"),
     "artifact_id": ("artifact_id", "execution_id", "type"),
-}
-# Positions of EVENT_ORDER's columns in get_events' rows (id, artifact, execution, type, ...).
-_ROW_ORDER = {
-    "execution_id": itemgetter(2, 0),
-    "artifact_id": itemgetter(1, 2, 3),
 }
 
 
 def get_events(tx: Tx, by: str, ids: Sequence[int]) -> list[Any]:
-    """Events whose ``by`` column ('artifact_id' or 'execution_id') is in ``ids``, with paths.
-
-    One statement (events joined with their path steps), in ml-metadata's order (see
-    ``EVENT_ORDER``): by the given node's id, then by event id (executions) or by execution id
-    and event type (artifacts). Unknown and repeated ids add nothing.
-    """
+    """Events whose ``by`` column ('artifact_id' or 'execution_id') is in ``ids``, with paths."""
     if not ids:
         return []
-    dialect = tx.dialect
 
     def build(t: Any) -> Any:
-        e, p = t.event.alias("e"), t.event_path.alias("p")
-        stmt = (
+        e = t.event
+        return (
             sa.select(
-                e.c.id,
-                e.c.artifact_id,
-                e.c.execution_id,
-                e.c.type,
-                e.c.milliseconds_since_epoch,
-                p.c.is_index_step,
-                p.c.step_index,
-                p.c.step_key,
+                e.c.id, e.c.artifact_id, e.c.execution_id, e.c.type, e.c.milliseconds_since_epoch
             )
-            .select_from(e.outerjoin(p, p.c.event_id == e.c.id))
             .where(e.c[by].in_(sa.bindparam("ids", expanding=True)))
+            # ml-metadata's order: the index it reads (execution id, event id) or
+            # UNIQUE(artifact_id, execution_id, type).
+            .order_by(*(e.c[name] for name in _EVENT_ORDER[by]))
         )
-        order = [e.c[c] for c in EVENT_ORDER[by]]
-        # Steps in insertion order (EventPath has no ordinal column), as path_rows reads them.
-        if dialect == "sqlite":
-            return stmt.order_by(*order, sa.literal_column("p.rowid"))
-        if dialect == "postgresql":
-            return stmt.order_by(*order, sa.literal_column("p.ctid"))
-        return stmt  # MySQL: sorted below (InnoDB gives one event's steps in row-id order)
 
     rows = tx.rows_chunked(
-        tx.backend.sql(("events_with_paths", by), build), "ids", sorted({int(i) for i in ids})
+        tx.backend.sql(("events_by", by), build), "ids", sorted({int(i) for i in ids})
     )
-    if dialect == "mysql":
-        rows.sort(key=_ROW_ORDER[by])  # stable: keeps each event's steps in stored order
-    out: list[Any] = []
-    make = pb.Event
-    current = None
-    steps: list[int | str] = []
-    for event_id, artifact_id, execution_id, etype, ms, is_index, index, key in rows:
-        if event_id != current:
-            if steps:
-                out[-1].MergeFromString(path_field(tuple(steps)))
-                steps = []
-            current = event_id
-            event = make()
-            event.artifact_id = artifact_id
-            event.execution_id = execution_id
-            event.type = etype
-            if ms is not None:
-                event.milliseconds_since_epoch = ms
-            out.append(event)
-        if is_index is not None:  # NULL: the event has no path (outer join)
-            steps.append(int(index) if is_index else (key if key is not None else ""))
-    if steps:
-        out[-1].MergeFromString(path_field(tuple(steps)))
-    return out
-
-
-#: Serialized ``Event.path`` fields (tag, length, Path) by their steps (ints are index steps,
-#: strings key steps). Paths repeat (TFX writes [key, index] pairs of a few keys), and merging
-#: cached bytes into an event is several times faster than building its Path from values.
-_PATH_FIELDS: dict[tuple[int | str, ...], bytes] = {}
-#: The cache is emptied when it holds this many paths (unique keys would grow it without end).
-PATH_CACHE_SIZE = 4096
-
-
-def path_field(steps: tuple[int | str, ...]) -> bytes:
-    """The wire bytes of an ``Event`` whose only field is a path of ``steps``."""
-    found = _PATH_FIELDS.get(steps)
-    if found is None:
-        event = pb.Event()
-        add = event.path.steps.add
-        for step in steps:
-            if type(step) is int:
-                add(index=step)
-            else:
-                add(key=step)
-        found = bytes(event.SerializeToString())
-        if len(_PATH_FIELDS) >= PATH_CACHE_SIZE:
-            _PATH_FIELDS.clear()
-        _PATH_FIELDS[steps] = found
-    return found
+    return events_from_rows(tx, rows)
 
 
 def events_from_rows(
-    tx: Tx, rows: Sequence[tuple[int, int, int, Any, int]], make: Any = pb.Event
+    tx: Tx, rows: Sequence[Any], make: Any = pb.Event, collect: bool = True
 ) -> list[Any]:
-    """Build Event protos from (artifact_id, execution_id, type, ms, id) rows in id order.
+    """Build Event protos from (id, artifact_id, execution_id, type, ms) rows, with their paths.
 
-    The paths are read in one batch and merged in as the two streams advance together (both
-    in event id order). ``make`` creates one empty message: the class, or a repeated field's
-    ``add`` to build the messages in place. Returns the messages.
+    ``make`` creates one message from keyword arguments (the class, or a repeated field's
+    ``add`` to build in place); each event is made in one call, path included. Returns the
+    messages, or nothing when ``collect`` is False (a caller building in place needs no list).
     """
     if not rows:
         return []
-    stream = iter(path_rows(tx, [r[4] for r in rows]))
-    following = next(stream, None)
+    # Steps are kept as (is_index, index, key) tuples until their event is made, then turned
+    # into the dicts the message takes and dropped: a dict per step held for every event of a
+    # big walk was most of its peak memory.
+    steps: dict[int, list[tuple[Any, Any, Any]]] = {}
+    for event_id, is_index, index, key in path_rows(tx, [r[0] for r in rows]):
+        found = steps.get(event_id)
+        if found is None:
+            steps[event_id] = [(is_index, index, key)]
+        else:
+            found.append((is_index, index, key))
     out = []
-    for artifact_id, execution_id, etype, ms, event_id in rows:
-        event = make()
-        while following is not None and following[0] < event_id:
-            following = next(stream, None)  # a step of no listed event (not expected)
-        if following is not None and following[0] == event_id:
-            steps: list[int | str] = []
-            while following is not None and following[0] == event_id:
-                _, is_index, index, key = following
-                steps.append(int(index) if is_index else (key if key is not None else ""))
-                following = next(stream, None)
-            event.MergeFromString(path_field(tuple(steps)))
-        event.artifact_id = artifact_id
-        event.execution_id = execution_id
-        event.type = etype
+    pop = steps.pop
+    for event_id, artifact_id, execution_id, etype, ms in rows:
+        kw = {"artifact_id": artifact_id, "execution_id": execution_id, "type": etype}
         if ms is not None:
-            event.milliseconds_since_epoch = ms
-        out.append(event)
-    for _ in stream:  # finish the statement before the caller runs another
-        pass
+            kw["milliseconds_since_epoch"] = ms
+        path = pop(event_id, None)
+        if path is not None:
+            kw["path"] = {
+                "steps": [
+                    {"index": int(index)} if is_index else {"key": key if key is not None else ""}
+                    for is_index, index, key in path
+                ]
+            }
+        made = make(**kw)
+        if collect:
+            out.append(made)
     return out
 
 
 def path_rows(tx: Tx, event_ids: list[int]) -> Iterable[Any]:
-    """EventPath rows of these events (ids ascending) in event id order, each event's steps in
-    insertion order (the table has no ordinal column).
+    """EventPath rows in insertion order per event (the table has no ordinal column).
 
     A stream on SQLite and PostgreSQL: consume it before the next statement.
     """
