@@ -147,26 +147,110 @@ _EVENT_ORDER = {
 
 
 def get_events(tx: Tx, by: str, ids: Sequence[int]) -> list[Any]:
-    """Events whose ``by`` column ('artifact_id' or 'execution_id') is in ``ids``, with paths."""
+    """Events whose ``by`` column ('artifact_id' or 'execution_id') is in ``ids``, with paths.
+
+    One statement: each event joined to its path steps, so a call is one round trip and one
+    scan of the ids (ml-metadata sends two).
+    """
     if not ids:
         return []
+    dialect = tx.dialect
 
     def build(t: Any) -> Any:
-        e = t.event
-        return (
+        e, p = t.event, t.event_path
+        stmt = (
             sa.select(
-                e.c.id, e.c.artifact_id, e.c.execution_id, e.c.type, e.c.milliseconds_since_epoch
+                e.c.id,
+                e.c.artifact_id,
+                e.c.execution_id,
+                e.c.type,
+                e.c.milliseconds_since_epoch,
+                p.c.is_index_step,
+                p.c.step_index,
+                p.c.step_key,
             )
+            .select_from(e.outerjoin(p, p.c.event_id == e.c.id))
             .where(e.c[by].in_(sa.bindparam("ids", expanding=True)))
-            # ml-metadata's order: the index it reads (execution id, event id) or
-            # UNIQUE(artifact_id, execution_id, type).
-            .order_by(*(e.c[name] for name in _EVENT_ORDER[by]))
         )
+        if dialect == "mysql":
+            # No stored step order to name: InnoDB reads one event's steps through the
+            # event_id index in row-id order; the events are put in order below (stable).
+            return stmt
+        # ml-metadata's order: the index it reads (execution id, event id) or
+        # UNIQUE(artifact_id, execution_id, type); then each event's steps as stored.
+        return stmt.order_by(*(e.c[name] for name in _EVENT_ORDER[by]), _row_order(dialect, p))
 
     rows = tx.rows_chunked(
-        tx.backend.sql(("events_by", by), build), "ids", sorted({int(i) for i in ids})
+        tx.backend.sql(("events_with_paths_by", by), build), "ids", sorted({int(i) for i in ids})
     )
-    return events_from_rows(tx, rows)
+    if dialect == "mysql":
+        key = (lambda r: (r[2], r[0])) if by == "execution_id" else (lambda r: (r[1], r[2], r[3]))
+        rows.sort(key=key)
+    return _events_from_joined(rows)
+
+
+def _row_order(dialect: str, table: sa.Table) -> Any:
+    return sa.literal_column(f"{table.name}.{'rowid' if dialect == 'sqlite' else 'ctid'}")
+
+
+def _events_from_joined(rows: Sequence[Any]) -> list[Any]:
+    """Event protos from (event columns..., is_index, index, key) rows, an event's rows adjacent."""
+    out: list[Any] = []
+    make = pb.Event
+    append = out.append
+    path_of = _PathCache()
+    current = -1
+    kw: dict[str, Any] = {}
+    steps: list[tuple[Any, Any, Any]] = []
+    for event_id, artifact_id, execution_id, etype, ms, is_index, index, key in rows:
+        if event_id != current:
+            if current != -1:
+                if steps:
+                    kw["path"] = path_of(steps)
+                append(make(**kw))
+            current = event_id
+            kw = {"artifact_id": artifact_id, "execution_id": execution_id, "type": etype}
+            if ms is not None:
+                kw["milliseconds_since_epoch"] = ms
+            steps = []
+        if is_index is not None:
+            steps.append((is_index, index, key))
+    if current != -1:
+        if steps:
+            kw["path"] = path_of(steps)
+        append(make(**kw))
+    return out
+
+
+#: Most distinct paths ``_PathCache`` keeps (the rest are built each time, so memory is bounded).
+_PATHS_KEPT = 1024
+
+
+class _PathCache:
+    """One ``Event.Path`` message per distinct list of steps, for the events of one read.
+
+    Paths repeat (a pipeline's events mostly carry the same few, such as ``["examples", 0]``):
+    handing the message a built path copies it in C, several times faster than converting
+    the steps from Python values for every event.
+    """
+
+    __slots__ = ("_paths",)
+
+    def __init__(self) -> None:
+        self._paths: dict[tuple[tuple[Any, Any, Any], ...], Any] = {}
+
+    def __call__(self, steps: Sequence[tuple[Any, Any, Any]]) -> Any:
+        found = tuple(steps)
+        path = self._paths.get(found)
+        if path is None:
+            made: list[Any] = [
+                {"index": int(index)} if is_index else {"key": key if key is not None else ""}
+                for is_index, index, key in found
+            ]
+            path = pb.Event.Path(steps=made)
+            if len(self._paths) < _PATHS_KEPT:
+                self._paths[found] = path
+        return path
 
 
 def events_from_rows(
@@ -180,9 +264,8 @@ def events_from_rows(
     """
     if not rows:
         return []
-    # Steps are kept as (is_index, index, key) tuples until their event is made, then turned
-    # into the dicts the message takes and dropped: a dict per step held for every event of a
-    # big walk was most of its peak memory.
+    # Steps are kept as (is_index, index, key) tuples until their event is made: a dict per
+    # step held for every event of a big walk was most of its peak memory.
     steps: dict[int, list[tuple[Any, Any, Any]]] = {}
     for event_id, is_index, index, key in path_rows(tx, [r[0] for r in rows]):
         found = steps.get(event_id)
@@ -192,18 +275,14 @@ def events_from_rows(
             found.append((is_index, index, key))
     out = []
     pop = steps.pop
+    path_of = _PathCache()
     for event_id, artifact_id, execution_id, etype, ms in rows:
         kw = {"artifact_id": artifact_id, "execution_id": execution_id, "type": etype}
         if ms is not None:
             kw["milliseconds_since_epoch"] = ms
         path = pop(event_id, None)
         if path is not None:
-            kw["path"] = {
-                "steps": [
-                    {"index": int(index)} if is_index else {"key": key if key is not None else ""}
-                    for is_index, index, key in path
-                ]
-            }
+            kw["path"] = path_of(path)
         made = make(**kw)
         if collect:
             out.append(made)

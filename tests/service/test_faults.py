@@ -151,7 +151,17 @@ def test_database_restart_under_load(private_db: Any, tmp_path: Path) -> None:
         restarted = time.time()
         private_db.start()
         deadline = time.monotonic() + 60
-        while len(since(restarted, ok=True)) < 40:
+
+        def recovered() -> (
+            bool
+        ):  # every thread's last 5 calls began after the restart and succeeded
+            lasts = [list(rs)[-5:] for rs in load.thread_records]
+            return all(
+                len(last) == 5 and all(r["start"] > restarted and r["code"] == "OK" for r in last)
+                for last in lasts
+            )
+
+        while len(since(restarted, ok=True)) < 40 or not recovered():
             assert time.monotonic() < deadline, (
                 f"calls did not recover: {show(since(restarted, ok=False))}"
             )
