@@ -175,11 +175,20 @@ def _logger_class() -> type:
                 _log.warning("lineage: hyperparameters not recorded: %s", exc)
 
         def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
-            run = self._begin()
+            scope = self._scope
+            # Called every logged step: the logger's own run needs no look-up.
+            run = scope.run if scope.owned and scope.run is not None else self._begin()
             if run is None:
                 return
             for key, value in metrics.items():
-                number = value if type(value) is float else metric_number(value)
+                kind = type(value)
+                number = (
+                    value
+                    if kind is float
+                    else float(value)
+                    if kind is int
+                    else metric_number(value)
+                )
                 if number is None:
                     self._skip(key, f"metric {key!r} is not a number ({type(value).__name__})")
                     continue

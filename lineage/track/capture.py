@@ -27,6 +27,11 @@ __all__ = ["ENV_VAR", "Capture"]
 #: Environment variable listing captures to turn off in this process.
 ENV_VAR: Final = "LINEAGE_NO_CAPTURE"
 
+# Read once per class (every run reads them): switch names, and the captures
+# $LINEAGE_NO_CAPTURE leaves on, per value of the variable (Capture is immutable).
+_names: dict[type, tuple[str, ...]] = {}
+_from_env: dict[tuple[type, str], Capture] = {}
+
 
 @dataclass(frozen=True)
 class Capture:
@@ -57,7 +62,10 @@ class Capture:
     @classmethod
     def names(cls) -> tuple[str, ...]:
         """The switch names."""
-        return tuple(f.name for f in dataclasses.fields(cls))
+        found = _names.get(cls)
+        if found is None:
+            found = _names[cls] = tuple(f.name for f in dataclasses.fields(cls))
+        return found
 
     @classmethod
     def none(cls) -> Capture:
@@ -97,10 +105,16 @@ class Capture:
             InvalidArgumentError: The variable names an unknown capture.
         """
         text = os.environ.get(ENV_VAR, "")
+        found = _from_env.get((cls, text))
+        if found is not None:
+            return found
         try:
-            return cls().without(text.split(","))
+            found = cls().without(text.split(","))
         except InvalidArgumentError as exc:
             raise InvalidArgumentError(f"${ENV_VAR}: {exc}") from exc
+        if len(_from_env) < 64:
+            _from_env[(cls, text)] = found
+        return found
 
     @classmethod
     def from_value(cls, value: Any) -> Capture:

@@ -42,7 +42,6 @@ from typing import Any, Final
 
 from lineage import conventions as cv
 from lineage.errors import (
-    AlreadyExistsError,
     FailedPreconditionError,
     InvalidArgumentError,
     LineageError,
@@ -81,6 +80,7 @@ from lineage.track.stores import (
     cache_for,
     ensure_types,
     execution_base,
+    in_transaction,
     open_store,
 )
 
@@ -444,8 +444,13 @@ class Run:
         ]
         self._state = Execution.RUNNING
         execution = self._execution_message(type_ids[("execution", self.type_name)])
-        # 4. The first write: the RUNNING execution, its inputs, contexts (one transaction).
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
+        # 4. The first write: the RUNNING execution, its inputs, contexts, and the reads that
+        # find reusable artifacts, in one transaction (retried from the reads if another
+        # process stored the same content just now).
+        env_index = 0
+
+        def first_write() -> tuple[int, list[int], list[int], list[Resolution], list[Any]]:
+            nonlocal env_index
             pairs: list[tuple[Any, Any]] = []
             placed: list[tuple[Pending | None, Resolution | None]] = []
             resolutions = records.resolve(store, [p.content for p in pending_all])
@@ -454,24 +459,23 @@ class Run:
             if env is not None:
                 pairs.append(environment_pair(store, env, type_ids, self._start_ms))
                 placed.append((None, None))
-            try:
-                execution_id, artifact_ids, context_ids = store.put_execution(
-                    execution,
-                    pairs,
-                    context_messages,
-                    reuse_context_if_already_exist=True,
-                    reuse_artifact_if_already_exist_by_external_id=True,
-                    force_reuse_context=True,
-                )
-                break
-            except AlreadyExistsError:
-                if attempt < WRITE_ATTEMPTS:  # another process stored the same content just now
-                    continue
-                self._state = None
-                raise
-            except BaseException:
-                self._state = None
-                raise
+            execution_id, artifact_ids, context_ids = store.put_execution(
+                execution,
+                pairs,
+                context_messages,
+                reuse_context_if_already_exist=True,
+                reuse_artifact_if_already_exist_by_external_id=True,
+                force_reuse_context=True,
+            )
+            return execution_id, artifact_ids, context_ids, resolutions, placed
+
+        try:
+            execution_id, artifact_ids, context_ids, resolutions, placed = in_transaction(
+                store, first_write, WRITE_ATTEMPTS
+            )
+        except BaseException:
+            self._state = None
+            raise
         self.id = int(execution_id)
         execution.id = self.id
         self.execution = execution
@@ -683,16 +687,6 @@ class Run:
         final = self._metrics.final() if self.capture.metrics else {}
         for metric, value in final.items():
             props[cv.METRIC_PREFIX + metric].double_value = value
-        # Keep tags and notes others added while the run lasted (lineage tag / note).
-        current = store.get_executions_by_id([self.id])
-        if current:
-            for key, value in current[0].custom_properties.items():
-                if key.startswith(cv.TAG_PREFIX) and key not in props:
-                    props[key].CopyFrom(value)
-            stored_notes = records.read_notes(current[0])
-            if stored_notes or self._new_notes:
-                set_value(props[cv.NOTES], {"notes": stored_notes + self._new_notes})
-        records.set_tags(execution, self._new_tags)
         pending = list(self._late_inputs) + outputs
         requests = [
             TypeRequest("artifact", p.content.type_name, artifact_base(p.content.type_name))
@@ -703,32 +697,44 @@ class Run:
                 TypeRequest("artifact", cv.METRICS_TYPE, artifact_base(cv.METRICS_TYPE))
             )
         type_ids = ensure_types(store, requests)
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
-            resolutions = records.resolve(store, [p.content for p in pending])
-            pairs: list[tuple[Any, Any]] = []
-            placed: list[tuple[Pending | None, Resolution | None]] = []
-            link(pending, resolutions, type_ids, pairs, placed, when=end_ms)
-            if final:
-                metrics = records.metrics_artifact(
+        metrics_pair: tuple[Any, Any] | None = None
+        if final:
+            metrics_pair = (
+                records.metrics_artifact(
                     f"{self.name}-metrics",
                     final,
                     self._metrics.series(),
                     type_ids[("artifact", cv.METRICS_TYPE)],
-                )
-                event = records.event(Event.OUTPUT, (cv.EVENT_KEY_METRICS,), end_ms)
-                pairs.append((metrics, event))
-            try:
-                _, artifact_ids, _ = store.put_execution(
-                    execution,
-                    pairs,
-                    [Context(id=c) for c in self._context_ids],
-                    reuse_artifact_if_already_exist_by_external_id=True,
-                    force_reuse_context=True,
-                )
-                break
-            except AlreadyExistsError:  # another process stored the same content just now
-                if attempt == WRITE_ATTEMPTS:
-                    raise
+                ),
+                records.event(Event.OUTPUT, (cv.EVENT_KEY_METRICS,), end_ms),
+            )
+        ended = execution
+
+        def last_write() -> tuple[Any, list[Resolution], list[Any], list[int]]:
+            # Keep tags and notes others added while the run lasted (lineage tag / note): read
+            # in the transaction that writes the end, so none added meanwhile is lost.
+            message = type(ended)()
+            message.CopyFrom(ended)
+            records.keep_marks(message, store.get_executions_by_id([self.id]), self._new_notes)
+            records.set_tags(message, self._new_tags)
+            resolutions = records.resolve(store, [p.content for p in pending])
+            pairs: list[tuple[Any, Any]] = []
+            placed: list[tuple[Pending | None, Resolution | None]] = []
+            link(pending, resolutions, type_ids, pairs, placed, when=end_ms)
+            if metrics_pair is not None:
+                pairs.append(metrics_pair)
+            _, artifact_ids, _ = store.put_execution(
+                message,
+                pairs,
+                [Context(id=c) for c in self._context_ids],
+                reuse_artifact_if_already_exist_by_external_id=True,
+                force_reuse_context=True,
+            )
+            return message, resolutions, placed, artifact_ids
+
+        execution, resolutions, placed, artifact_ids = in_transaction(
+            store, last_write, WRITE_ATTEMPTS
+        )
         self._state = state
         self.execution = execution
         records_out = list(artifact_records(pending, resolutions, artifact_ids, placed))

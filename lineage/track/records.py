@@ -31,6 +31,7 @@ __all__ = [
     "environment_artifact",
     "event",
     "int_value",
+    "keep_marks",
     "metrics_artifact",
     "now_ms",
     "read_notes",
@@ -140,6 +141,20 @@ def add_note(node: Any, notes: Iterable[Mapping[str, Any]]) -> None:
     """Append notes (``{"text", "time", "user"}``) to the node's ``lineage.notes``."""
     merged = read_notes(node) + [dict(n) for n in notes]
     set_value(node.custom_properties[cv.NOTES], {"notes": merged})
+
+
+def keep_marks(node: Any, stored: Sequence[Any], new_notes: Sequence[Mapping[str, Any]]) -> None:
+    """Copy onto ``node`` the tags of its ``stored`` version (``[]`` or ``[node as stored]``)
+    that ``node`` does not set, and its stored notes followed by ``new_notes``."""
+    if not stored:
+        return
+    props = node.custom_properties
+    for key, value in stored[0].custom_properties.items():
+        if key.startswith(cv.TAG_PREFIX) and key not in props:
+            props[key].CopyFrom(value)
+    stored_notes = read_notes(stored[0])
+    if stored_notes or new_notes:
+        set_value(props[cv.NOTES], {"notes": stored_notes + [dict(n) for n in new_notes]})
 
 
 def set_tags(node: Any, tags: Iterable[str]) -> None:

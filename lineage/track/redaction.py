@@ -46,6 +46,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import shlex
@@ -163,6 +164,9 @@ def _word_lists(names: Iterable[Any], what: str) -> tuple[tuple[str, ...], ...]:
     return tuple(out)
 
 
+_from_env: dict[tuple[type, str], Redaction] = {}
+
+
 @dataclass(frozen=True)
 class Redaction:
     """Which names are secret, and the redaction of trees, texts and commands by that rule.
@@ -202,11 +206,17 @@ class Redaction:
             InvalidArgumentError: The variable holds something that is not a name.
         """
         text = os.environ.get(ENV_VAR, "")
+        found = _from_env.get((cls, text))  # every run reads it: once per value (immutable)
+        if found is not None:
+            return found
         extra = [n.strip() for n in text.split(",") if n.strip()]
         try:
-            return cls().adding(*extra)
+            found = cls().adding(*extra)
         except InvalidArgumentError as exc:
             raise InvalidArgumentError(f"${ENV_VAR}: {exc}") from exc
+        if len(_from_env) < 64:
+            _from_env[(cls, text)] = found
+        return found
 
     @classmethod
     def none(cls) -> Redaction:
@@ -243,7 +253,7 @@ class Redaction:
         """A copy that also treats ``names`` as secret."""
         _word_lists(names, "redaction names")
         added = tuple(n for n in names if n not in self.names)
-        return dataclasses.replace(self, names=self.names + added)
+        return dataclasses.replace(self, names=self.names + added) if added else self
 
     # ------------------------------------------------------------------ names
     def is_secret(self, name: str) -> bool:
@@ -463,13 +473,19 @@ def is_secret_name(name: str) -> bool:
     return _cached[1].is_secret(name)
 
 
+@functools.lru_cache(maxsize=32)
+def _command(redaction: Redaction, command: str, values: tuple[str, ...]) -> str:
+    """:meth:`Redaction.command`, once per process for a command line (every run has one)."""
+    return redaction.command(command, values)
+
+
 def redact_code(code: CodeInfo, redaction: Redaction, values: Iterable[str] = ()) -> CodeInfo:
     """``code`` with its command line and notebook script redacted (``values``: texts already
     known to be secret, such as redacted parameter values)."""
     known = tuple(values)
     changes: dict[str, Any] = {}
     if code.command:
-        changes["command"] = redaction.command(code.command, known)
+        changes["command"] = _command(redaction, code.command, known)
     if code.notebook_script is not None:
         script = redaction.script(code.notebook_script.script, known)
         changes["notebook_script"] = NotebookScript(

@@ -30,6 +30,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
+from lineage.errors import InvalidArgumentError
+from lineage.track.hashing import hash_file
+
 __all__ = [
     "GIT_TIMEOUT",
     "MAX_NOTEBOOK_SCRIPT",
@@ -398,14 +401,12 @@ def find_notebook() -> str | None:
 
 
 def _file_sha256(path: str) -> str | None:
-    digest = hashlib.sha256()
+    """``sha256:<hex>`` of the file, through the file hash cache (every run hashes its entry
+    point), or None when it cannot be read."""
     try:
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError:
+        return hash_file(path)
+    except InvalidArgumentError:
         return None
-    return "sha256:" + digest.hexdigest()
 
 
 def _script() -> str | None:

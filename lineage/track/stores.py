@@ -12,13 +12,23 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import random
 import threading
+import time
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal, TypeVar
 
-from lineage.errors import ConfigurationError, InvalidArgumentError, LineageError, NotFoundError
+from lineage.errors import (
+    AbortedError,
+    AlreadyExistsError,
+    ConfigurationError,
+    InvalidArgumentError,
+    LineageError,
+    NotFoundError,
+    UnimplementedError,
+)
 from lineage.proto import ArtifactType, ContextType, ExecutionType
 from lineage.store import MetadataStore, resolve_db
 
@@ -32,8 +42,16 @@ __all__ = [
     "close_stores",
     "ensure_types",
     "execution_base",
+    "in_transaction",
     "open_store",
 ]
+
+T = TypeVar("T")
+
+#: A write that lost a race to store the same content is tried this often.
+WRITE_ATTEMPTS: Final = 3
+#: A write that hit a lock conflict or a deadlock is tried this often.
+ABORT_ATTEMPTS: Final = 5
 
 StoreLike = Any
 """A ``MetadataStore`` (or an object with its API), a URL or path, or None for the default."""
@@ -178,6 +196,46 @@ def close_stores() -> None:
 
 
 atexit.register(close_stores)
+
+
+def in_transaction(store: Any, write: Callable[[], T], attempts: int = WRITE_ATTEMPTS) -> T:
+    """``write()``, whose store calls (reads and writes) run as one transaction of ``store``.
+
+    The block is tried again from its start, its reads included, when it lost a race to
+    store the same content (``AlreadyExistsError``, ``attempts`` tries in all) or hit a lock
+    conflict or a deadlock (``AbortedError``, :data:`ABORT_ATTEMPTS` tries, with backoff).
+    A store without transactions over several calls (a remote one, another object with the
+    store's API) runs each call as its own transaction (each retried on conflicts), as before.
+
+    Raises:
+        AlreadyExistsError: The last attempt lost the race too.
+        AbortedError: The last attempt hit a conflict too.
+    """
+    begin: Callable[[], contextlib.AbstractContextManager[Any]] | None = getattr(
+        store, "transaction", None
+    )
+    joined = callable(begin)
+    races = aborts = 0
+    delay = 0.01
+    while True:
+        try:
+            with contextlib.ExitStack() as stack:
+                if joined and begin is not None:
+                    try:
+                        stack.enter_context(begin())
+                    except UnimplementedError:  # a remote store: each call is one transaction
+                        joined = False
+                return write()
+        except AlreadyExistsError:
+            races += 1
+            if races >= attempts:
+                raise
+        except AbortedError:
+            aborts += 1
+            if not joined or aborts >= ABORT_ATTEMPTS:
+                raise
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 1.0)
 
 
 # ------------------------------------------------------------------------------ caches
