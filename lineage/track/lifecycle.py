@@ -88,8 +88,6 @@ __all__ = ["ArtifactRecord", "Run", "current_run", "run"]
 
 _log = logging.getLogger("lineage.track")
 
-#: Writes of a run that lost a race to store the same content are tried this often.
-WRITE_ATTEMPTS: Final = 3
 #: Longest error message kept on a failed run.
 MAX_ERROR_MESSAGE: Final = 10_000
 
@@ -471,7 +469,7 @@ class Run:
 
         try:
             execution_id, artifact_ids, context_ids, resolutions, placed = in_transaction(
-                store, first_write, WRITE_ATTEMPTS
+                store, first_write
             )
         except BaseException:
             self._state = None
@@ -732,9 +730,7 @@ class Run:
             )
             return message, resolutions, placed, artifact_ids
 
-        execution, resolutions, placed, artifact_ids = in_transaction(
-            store, last_write, WRITE_ATTEMPTS
-        )
+        execution, resolutions, placed, artifact_ids = in_transaction(store, last_write)
         self._state = state
         self.execution = execution
         records_out = list(artifact_records(pending, resolutions, artifact_ids, placed))
